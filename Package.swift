@@ -33,6 +33,7 @@ let package = Package(
                 "WorkshopSupport", "Step1", "Step2", "Step3", "Step4",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(
