@@ -31,14 +31,14 @@ enum EraCheck {
         return .legacy
     }
 
-    /// MCP 2026-07-28 basic/index and transports: `_meta` is required, and the headers must repeat the body.
+    /// MCP 2026-07-28 basic/index and transports: `_meta` is required, the headers must repeat the body,
+    /// and only then is the version itself judged.
     static func checkModern(_ request: JSONRPCRequest, headers: HTTPFields) throws(JSONRPCError) {
         guard let meta = request.meta, let version = meta[metaVersionKey]?.stringValue,
             meta[metaCapabilitiesKey]?.objectValue != nil
         else {
             throw .invalidParams("params._meta must carry \(metaVersionKey) and \(metaCapabilitiesKey)", status: .badRequest)
         }
-        guard version == ProtocolVersion.modern else { throw .unsupportedProtocolVersion(version) }
         guard headers[.mcpProtocolVersion] == version else {
             throw .headerMismatch("MCP-Protocol-Version header must equal _meta \(metaVersionKey)")
         }
@@ -50,6 +50,7 @@ enum EraCheck {
                 throw .headerMismatch("Mcp-Name header must equal the name in the body")
             }
         }
+        guard version == ProtocolVersion.modern else { throw .unsupportedProtocolVersion(version) }
     }
 
     /// The body value `Mcp-Name` must repeat: `params.name`, or `params.uri` for resources.

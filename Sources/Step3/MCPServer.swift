@@ -42,8 +42,8 @@ struct MCPServer: Sendable {
     func discover() -> [String: JSONValue] {
         [
             "supportedVersions": .array(ProtocolVersion.supported.map { .string($0) }),
-            "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
-            "instructions": .string(Self.instructions), "ttlMs": 3_600_000, "cacheScope": "public",
+            "capabilities": Self.capabilities, "instructions": .string(Self.instructions),
+            "ttlMs": 3_600_000, "cacheScope": "public",
         ]
     }
 

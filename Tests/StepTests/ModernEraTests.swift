@@ -15,7 +15,7 @@ struct ModernEraTests {
             #expect(result["resultType"] == "complete")
             #expect(result["supportedVersions"] == ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"])
             #expect(result["capabilities"]?.objectValue != nil)
-            #expect(result["serverInfo"]?["name"] == "mcp-workshop")
+            #expect(result["serverInfo"] == nil, "serverInfo belongs in _meta in 2026-07-28")
             #expect(result["ttlMs"]?.intValue != nil)
             #expect(result["cacheScope"] == "public")
             #expect(result["_meta"]?["io.modelcontextprotocol/serverInfo"]?["version"] == "1.0.0")
