@@ -28,10 +28,8 @@ enum ToolCatalog {
             ],
             "required": ["echoed", "repeat_count"],
         ],
-        "annotations": [
-            "title": "Echo", "readOnlyHint": true, "destructiveHint": false,
-            "idempotentHint": true, "openWorldHint": false,
-        ],
+        // Read-only, so the destructive and idempotent hints do not apply (MCP schema, ToolAnnotations).
+        "annotations": ["title": "Echo", "readOnlyHint": true, "openWorldHint": false],
     ]
 
     static let getTime: JSONValue = [
@@ -54,9 +52,6 @@ enum ToolCatalog {
             ],
             "required": ["timezone", "iso8601", "unix_time"],
         ],
-        "annotations": [
-            "title": "Current time", "readOnlyHint": true, "destructiveHint": false,
-            "idempotentHint": false, "openWorldHint": false,
-        ],
+        "annotations": ["title": "Current time", "readOnlyHint": true, "openWorldHint": false],
     ]
 }

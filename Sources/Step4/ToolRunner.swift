@@ -37,7 +37,8 @@ enum ToolRunner {
 
     static func echo(_ arguments: [String: JSONValue]) throws(Failure) -> JSONValue {
         try allowOnly(["message", "repeat_count"], in: arguments)
-        guard let message = arguments["message"]?.stringValue, (1...1000).contains(message.count) else {
+        // JSON Schema's minLength and maxLength count code points.
+        guard let message = arguments["message"]?.stringValue, (1...1000).contains(message.unicodeScalars.count) else {
             throw Failure(message: "message must be a string of 1 to 1000 characters")
         }
         let count = arguments["repeat_count"].map { $0.intValue ?? 0 } ?? 1
