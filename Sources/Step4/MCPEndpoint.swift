@@ -9,7 +9,7 @@ struct MCPEndpoint: Sendable {
     let server: MCPServer
     let transport: TransportGuard
 
-    func addRoutes(to router: Router<BasicRequestContext>, path: RouterPath = "/mcp") {
+    func addRoutes(to router: some RouterMethods<BasicRequestContext>, path: RouterPath = "/mcp") {
         router.post(path) { request, context in await self.post(request, context: context) }
         // 2026-07-28 has no GET stream, and this server keeps no sessions to DELETE.
         for method in [HTTPRequest.Method.get, .delete, .put, .patch] {

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// Where the workshop's signing keys live: one git-ignored `keys/` folder at the repository
+/// root, shared by `generate_token` and the steps.
+public struct KeyFiles: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory.standardizedFileURL
+    }
+
+    public var privateKey: URL { directory.appendingPathComponent("private.pem") }
+    public var publicKey: URL { directory.appendingPathComponent("public.pem") }
+    public var jwks: URL { directory.appendingPathComponent("jwks.json") }
+
+    /// `keys/` beside the nearest `Package.swift` at or above `start`, so that `swift run`
+    /// from any folder of the checkout finds the same keys; `start/keys` when there is none.
+    public static func locate(from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        -> KeyFiles
+    {
+        var folder = start.standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+                return KeyFiles(directory: folder.appendingPathComponent("keys"))
+            }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { return KeyFiles(directory: start.appendingPathComponent("keys")) }
+            folder = parent
+        }
+    }
+}
+
+/// The `--keys-dir` option of the programs that read or write the keys.
+public struct KeyOptions: ParsableArguments, Sendable {
+    @Option(
+        name: .customLong("keys-dir"),
+        help: ArgumentHelp("Folder of the workshop's key pair (default: keys/ at the repository root).", valueName: "path")
+    )
+    public var keysDirectory: String?
+
+    public init() {}
+
+    public init(keysDirectory: String?) {
+        self.keysDirectory = keysDirectory
+    }
+
+    public var files: KeyFiles {
+        keysDirectory.map { KeyFiles(directory: URL(fileURLWithPath: $0)) } ?? .locate()
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+/// The workshop's token desk: keeps the key pair and mints RS256 access tokens (RFC 9068).
+@main
+struct GenerateToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate_token",
+        abstract: "The workshop's token desk: mints RS256 access tokens (RFC 9068) signed with the workshop key.",
+        discussion: """
+            The token alone goes to standard output and a summary of it to standard error, so
+              TOKEN=$(swift run -q generate_token --username alice --scopes mcp:read,mcp:tools)
+            keeps just the token. With no options the token is accepted by a step started with no options.
+            """,
+        subcommands: [Mint.self, Decode.self, Keys.self],
+        defaultSubcommand: Mint.self
+    )
+
+    /// Bad input exits with status 2 and a message, never a stack trace.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data("generate_token: \(fullMessage(for: error))\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Writes a line to standard error, where everything but the token goes.
+func note(_ line: String = "") {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
