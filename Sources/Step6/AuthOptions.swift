@@ -14,7 +14,7 @@ struct AuthOptions: ParsableArguments, Sendable {
 
     init() {}
 
-    init(issuer: String = WorkshopDefaults.issuer, acceptJWTType: Bool = false) {
+    init(issuer: String, acceptJWTType: Bool = false) {
         self.issuer = issuer
         self.acceptJWTType = acceptJWTType
     }

@@ -68,10 +68,10 @@ public struct WorkshopKeyPair: Sendable {
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8),
                                              attributes: [.posixPermissions: permissions])
         else { throw FileError(description: "Cannot write \(temporary.path)") }
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
+        // rename(2) replaces an existing file atomically: readers see the old key or the new one.
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw FileError(description: "Cannot move \(temporary.path) to \(url.path)")
         }
     }
 }

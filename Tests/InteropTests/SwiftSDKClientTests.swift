@@ -1,3 +1,5 @@
+import Crypto
+import CryptoExtras
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -8,6 +10,8 @@ import WorkshopSupport
 @testable import Step2
 @testable import Step3
 @testable import Step4
+@testable import Step5
+@testable import Step6
 
 /// The official MCP Swift SDK client (2025-11-25 over Streamable HTTP) against live steps on loopback.
 @Suite("Interop: MCP Swift SDK client")
@@ -17,13 +21,18 @@ struct SwiftSDKClientTests {
     /// Connects the SDK client to a live server on a free loopback port and hands it to `body`.
     func withClient(
         _ app: some ApplicationProtocol,
+        token: String? = nil,
         _ body: @escaping @Sendable (MCP.Client, MCP.Initialize.Result) async throws -> Void
     ) async throws {
         try await app.test(.live) { server in
             let port = try #require(server.port)
             let endpoint = try #require(URL(string: "http://127.0.0.1:\(port)/mcp"))
             // This SDK reads whole bodies and no SSE, which suits a server that answers application/json.
-            let transport = HTTPClientTransport(endpoint: endpoint, streaming: false)
+            let transport = HTTPClientTransport(endpoint: endpoint, streaming: false) { request in
+                var request = request
+                if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+                return request
+            }
             let client = Client(name: "swift-sdk-interop", version: "1.0.0")
             let initialized = try await client.connect(transport: transport)
             try await body(client, initialized)
@@ -75,4 +84,54 @@ struct SwiftSDKClientTests {
             #expect(greeting.contains("Ada"))
         }
     }
+
+    @Test("with a token, the Swift SDK client connects to Step 6, lists tools and calls echo")
+    func connectsToStepSixWithToken() async throws {
+        let app = try Step6.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        try await withClient(app, token: Self.token) { client, initialized in
+            #expect(initialized.instructions?.contains("signed in as swift-sdk-user") == true)
+            let (tools, _) = try await client.listTools()
+            #expect(tools.map(\.name) == ["echo", "get_time"])
+            let result = try await client.callTool(name: "echo", arguments: ["message": "authorized"])
+            #expect(result.isError == false)
+        }
+    }
+
+    @Test("without a token, the Swift SDK client cannot connect to Step 6")
+    func refusedByStepSixWithoutToken() async throws {
+        let app = try Step6.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        try await app.test(.live) { server in
+            let port = try #require(server.port)
+            let endpoint = try #require(URL(string: "http://127.0.0.1:\(port)/mcp"))
+            let client = Client(name: "swift-sdk-interop", version: "1.0.0")
+            await #expect(throws: (any Error).self) {
+                try await client.connect(transport: HTTPClientTransport(endpoint: endpoint, streaming: false))
+            }
+        }
+    }
+
+    /// The live server listens on a free port but keeps the default public URL, so tokens
+    /// minted for the default audience fit it.
+    static let stepSixOptions = ServerOptions(host: "127.0.0.1", port: 0, publicURL: "http://127.0.0.1:9000", logLevel: .critical)
+
+    static let keys: KeyFiles = {
+        let files = KeyFiles(directory: FileManager.default.temporaryDirectory.appendingPathComponent("interop-keys-\(UUID().uuidString)"))
+        _ = try! WorkshopKeyPair.create(in: files)
+        return files
+    }()
+
+    /// A token as the token desk makes one: RS256, at+jwt, thumbprint kid, whole-second dates.
+    static let token: String = {
+        let pair = try! WorkshopKeyPair.load(from: keys)!
+        let jwk = try! Step6.JSONWebKey(pair.publicKey)
+        let now = Int(Date().timeIntervalSince1970)
+        let header: WorkshopSupport.JSONValue = ["alg": "RS256", "typ": "at+jwt", "kid": .string(jwk.kid)]
+        let claims: WorkshopSupport.JSONValue = [
+            "iss": .string(WorkshopDefaults.issuer), "sub": "swift-sdk-user", "aud": .string(WorkshopDefaults.resource),
+            "exp": .int(now + 600), "iat": .int(now), "jti": .string(UUID().uuidString), "client_id": "interop", "scope": "mcp:read mcp:tools",
+        ]
+        let input = Base64URL.encode(header.encoded()) + "." + Base64URL.encode(claims.encoded())
+        let signature = try! pair.privateKey.signature(for: SHA256.hash(data: Data(input.utf8)), padding: .insecurePKCS1v1_5)
+        return input + "." + Base64URL.encode(signature.rawRepresentation)
+    }()
 }

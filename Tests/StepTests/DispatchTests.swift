@@ -4,12 +4,11 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("tools/call and prompts/get (Step 4)")
+@Suite("tools/call and prompts/get (Steps 4-6)")
 struct DispatchTests {
-    let step = StepUnderTest.step4
 
-    @Test("echo repeats the message and returns structured content matching its output schema, in both eras")
-    func echoReturnsStructuredContent() async throws {
+    @Test("echo repeats the message and returns structured content matching its output schema, in both eras", arguments: StepUnderTest.dispatchSteps)
+    func echoReturnsStructuredContent(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             let params: [String: JSONValue] = ["name": "echo", "arguments": ["message": "hi", "repeat_count": 2]]
             for exchange in [
@@ -25,8 +24,8 @@ struct DispatchTests {
         }
     }
 
-    @Test("echo repeats once by default")
-    func echoDefaultsToOnce() async throws {
+    @Test("echo repeats once by default", arguments: StepUnderTest.dispatchSteps)
+    func echoDefaultsToOnce(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             let exchange = try await client.legacy("tools/call", params: ["name": "echo", "arguments": ["message": "hello"]])
             #expect(exchange.result?["structuredContent"]?["echoed"] == "hello")
@@ -35,13 +34,13 @@ struct DispatchTests {
 
     @Test(
         "bad arguments are a tool error in the result (isError true), not a protocol error",
-        arguments: [
+        arguments: StepUnderTest.dispatchSteps, [
             ["repeat_count": 2] as JSONValue, ["message": ""], ["message": 5], ["message": "hi", "repeat_count": 0],
             ["message": "hi", "repeat_count": 11], ["message": "hi", "repeat_count": "2"], ["message": "hi", "repeat_count": 1.5],
             ["message": "hi", "extra": true], ["message": .string(String(repeating: "x", count: 1001))], "not-an-object", [1, 2],
         ]
     )
-    func badArgumentsAreToolErrors(arguments: JSONValue) async throws {
+    func badArgumentsAreToolErrors(step: StepUnderTest, arguments: JSONValue) async throws {
         try await step.test { client async throws in
             let exchange = try await client.legacy("tools/call", params: ["name": "echo", "arguments": arguments])
             #expect(exchange.status == .ok)
@@ -52,8 +51,8 @@ struct DispatchTests {
         }
     }
 
-    @Test("an unknown tool, or no tool name, is invalid params (-32602)")
-    func unknownToolIsInvalidParams() async throws {
+    @Test("an unknown tool, or no tool name, is invalid params (-32602)", arguments: StepUnderTest.dispatchSteps)
+    func unknownToolIsInvalidParams(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             #expect(try await client.legacy("tools/call", params: ["name": "rm_rf"]).errorCode == -32602)
             #expect(try await client.legacy("tools/call", params: ["arguments": [:]]).errorCode == -32602)
@@ -62,8 +61,8 @@ struct DispatchTests {
         }
     }
 
-    @Test("get_time answers in the named IANA zone, and in UTC by default")
-    func getTimeUsesZone() async throws {
+    @Test("get_time answers in the named IANA zone, and in UTC by default", arguments: StepUnderTest.dispatchSteps)
+    func getTimeUsesZone(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             let paris = try await client.legacy("tools/call", params: ["name": "get_time", "arguments": ["timezone": "Europe/Paris"]])
             let structured = try #require(paris.result?["structuredContent"])
@@ -77,16 +76,16 @@ struct DispatchTests {
         }
     }
 
-    @Test("get_time with an unknown or non-IANA zone is a tool error", arguments: ["Mars/Olympus", "", "EST", "../../etc/passwd"])
-    func getTimeRejectsBadZone(zone: String) async throws {
+    @Test("get_time with an unknown or non-IANA zone is a tool error", arguments: StepUnderTest.dispatchSteps, ["Mars/Olympus", "", "EST", "../../etc/passwd"])
+    func getTimeRejectsBadZone(step: StepUnderTest, zone: String) async throws {
         try await step.test { client async throws in
             let exchange = try await client.legacy("tools/call", params: ["name": "get_time", "arguments": ["timezone": .string(zone)]])
             #expect(exchange.result?["isError"] == true)
         }
     }
 
-    @Test("prompts/get greeting renders a user message naming the person, in both eras")
-    func greetingNamesPerson() async throws {
+    @Test("prompts/get greeting renders a user message naming the person, in both eras", arguments: StepUnderTest.dispatchSteps)
+    func greetingNamesPerson(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             let params: [String: JSONValue] = ["name": "greeting", "arguments": ["name": "Ada"]]
             for exchange in [
@@ -101,8 +100,8 @@ struct DispatchTests {
         }
     }
 
-    @Test("prompts/get help needs no arguments")
-    func helpNeedsNoArguments() async throws {
+    @Test("prompts/get help needs no arguments", arguments: StepUnderTest.dispatchSteps)
+    func helpNeedsNoArguments(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             let exchange = try await client.legacy("prompts/get", params: ["name": "help"])
             #expect(exchange.result?["messages"]?.arrayValue?.count == 1)
@@ -111,12 +110,12 @@ struct DispatchTests {
 
     @Test(
         "an unknown prompt, a missing or blank name, or non-string arguments are invalid params (-32602)",
-        arguments: [
+        arguments: StepUnderTest.dispatchSteps, [
             ["name": "nope"] as JSONValue, ["name": "greeting"], ["name": "greeting", "arguments": ["name": "  "]],
             ["name": "greeting", "arguments": ["name": 42]], ["name": "greeting", "arguments": "Ada"], ["arguments": [:]],
         ]
     )
-    func badPromptRequestsAreInvalidParams(params: JSONValue) async throws {
+    func badPromptRequestsAreInvalidParams(step: StepUnderTest, params: JSONValue) async throws {
         try await step.test { client async throws in
             let exchange = try await client.legacy("prompts/get", params: params.objectValue ?? [:])
             #expect(exchange.errorCode == -32602)

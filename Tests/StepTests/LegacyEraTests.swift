@@ -3,7 +3,7 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("2025-11-25 era: initialize handshake (Steps 2-4)")
+@Suite("2025-11-25 era: initialize handshake (Steps 2-6)")
 struct LegacyEraTests {
     @Test(
         "initialize echoes a supported protocol version",

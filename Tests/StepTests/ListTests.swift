@@ -3,7 +3,7 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("Tools and prompts lists (Steps 3-4)")
+@Suite("Tools and prompts lists (Steps 3-6)")
 struct ListTests {
     @Test("capabilities advertise tools and prompts in both eras", arguments: StepUnderTest.listingSteps)
     func capabilitiesAdvertiseToolsAndPrompts(step: StepUnderTest) async throws {

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("2026-07-28 era: stateless requests (Steps 2-4)")
+@Suite("2026-07-28 era: stateless requests (Steps 2-6)")
 struct ModernEraTests {
     @Test("server/discover lists versions, capabilities and caching hints", arguments: StepUnderTest.mcpSteps)
     func discoverDescribesServer(step: StepUnderTest) async throws {

@@ -7,13 +7,18 @@ import WorkshopSupport
 @testable import Step2
 @testable import Step3
 @testable import Step4
+@testable import Step5
+@testable import Step6
 
 /// A step's application, driven in process through Hummingbird's router test client.
+/// From Step 6 on, the client sends a valid bearer token unless the test sends its own.
 enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
-    case step1 = 1, step2, step3, step4
+    case step1 = 1, step2, step3, step4, step5, step6
 
-    static let mcpSteps: [Self] = [.step2, .step3, .step4]
-    static let listingSteps: [Self] = [.step3, .step4]
+    static let mcpSteps: [Self] = [.step2, .step3, .step4, .step5, .step6]
+    static let listingSteps: [Self] = [.step3, .step4, .step5, .step6]
+    static let dispatchSteps: [Self] = [.step4, .step5, .step6]
+    static let jwksSteps: [Self] = [.step5, .step6]
 
     var testDescription: String { "Step\(rawValue)" }
 
@@ -28,6 +33,29 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         case .step2: try await Step2.buildApplication(options).test(.router, body)
         case .step3: try await Step3.buildApplication(options).test(.router, body)
         case .step4: try await Step4.buildApplication(options).test(.router, body)
+        case .step5: try await Step5.buildApplication(options, keyFiles: TestKeys.files).test(.router, body)
+        case .step6:
+            try await Step6.buildApplication(options, keyFiles: TestKeys.files, auth: AuthOptions(issuer: WorkshopDefaults.issuer)).test(.router) { client in
+                // The audience follows the options, as the server's does.
+                let token = TokenForge.with { $0["aud"] = .string("\(options.baseURL)/mcp") }
+                return try await body(BearerClient(client: client, token: token))
+            }
         }
+    }
+}
+
+/// Adds `Authorization: Bearer <token>` to every request that does not carry its own.
+struct BearerClient: TestClientProtocol {
+    let client: any TestClientProtocol
+    let token: String
+
+    var port: Int? { client.port }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws
+        -> TestResponse
+    {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
     }
 }

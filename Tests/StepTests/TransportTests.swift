@@ -3,7 +3,7 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("Streamable HTTP transport rules (Steps 2-4)")
+@Suite("Streamable HTTP transport rules (Steps 2-6)")
 struct TransportTests {
     @Test("a request from a foreign Origin is refused with 403", arguments: StepUnderTest.mcpSteps)
     func foreignOriginIsForbidden(step: StepUnderTest) async throws {

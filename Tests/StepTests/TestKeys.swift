@@ -1,0 +1,34 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import WorkshopSupport
+
+/// A workshop key pair in a temporary folder, made once per test run, so no test touches `keys/`.
+enum TestKeys {
+    static let files: KeyFiles = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("workshop-test-keys-\(UUID().uuidString)")
+        let files = KeyFiles(directory: folder)
+        _ = try! WorkshopKeyPair.create(in: files)
+        return files
+    }()
+
+    static let pair: WorkshopKeyPair = try! WorkshopKeyPair.load(from: files)!
+
+    /// The RFC 7638 thumbprint of the pair's public key, computed here independently of the steps.
+    static let kid: String = thumbprint(pair.publicKey)
+
+    /// Another RSA key, for tokens the server must not trust.
+    static let attacker = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+
+    static func thumbprint(_ key: _RSA.Signing.PublicKey) -> String {
+        let primitives = try! key.getKeyPrimitives()
+        let n = Base64URL.encode(primitives.modulus.drop { $0 == 0 })
+        let e = Base64URL.encode(primitives.publicExponent.drop { $0 == 0 })
+        return Base64URL.encode(Data(SHA256.hash(data: Data(#"{"e":"\#(e)","kty":"RSA","n":"\#(n)"}"#.utf8))))
+    }
+
+    /// A fresh, empty folder for tests that create keys themselves.
+    static func emptyFolder() -> KeyFiles {
+        KeyFiles(directory: FileManager.default.temporaryDirectory.appendingPathComponent("workshop-keys-\(UUID().uuidString)"))
+    }
+}
