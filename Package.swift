@@ -32,6 +32,7 @@ let package = Package(
         step(4),
         step(5),
         step(6),
+        step(7),
         .executableTarget(
             name: "generate_token",
             dependencies: [
@@ -44,7 +45,7 @@ let package = Package(
         ),        .testTarget(
             name: "StepTests",
             dependencies: [
-                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "generate_token",
+                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "generate_token",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -99,11 +99,11 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
     }()
 }
 
-@Suite("Hostile tokens are refused with 401 (Step 6)")
+@Suite("Hostile tokens are refused with 401 (Steps 6-7)")
 struct HostileTokenTests {
-    @Test("refused with 401 invalid_token, and the server keeps serving", arguments: HostileToken.corpus)
-    func hostileTokenIsRefused(_ hostile: HostileToken) async throws {
-        try await withStepSix { client async throws in
+    @Test("refused with 401 invalid_token, and the server keeps serving", arguments: StepUnderTest.authSteps, HostileToken.corpus)
+    func hostileTokenIsRefused(step: StepUnderTest, _ hostile: HostileToken) async throws {
+        try await step.withoutToken { client async throws in
             let exchange = try await client.ping(authorization: hostile.authorization)
             #expect(exchange.status == .unauthorized)
             #expect(exchange.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)

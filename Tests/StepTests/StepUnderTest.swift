@@ -9,16 +9,18 @@ import WorkshopSupport
 @testable import Step4
 @testable import Step5
 @testable import Step6
+@testable import Step7
 
 /// A step's application, driven in process through Hummingbird's router test client.
 /// From Step 6 on, the client sends a valid bearer token unless the test sends its own.
 enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
-    case step1 = 1, step2, step3, step4, step5, step6
+    case step1 = 1, step2, step3, step4, step5, step6, step7
 
-    static let mcpSteps: [Self] = [.step2, .step3, .step4, .step5, .step6]
-    static let listingSteps: [Self] = [.step3, .step4, .step5, .step6]
-    static let dispatchSteps: [Self] = [.step4, .step5, .step6]
-    static let jwksSteps: [Self] = [.step5, .step6]
+    static let mcpSteps: [Self] = [.step2, .step3, .step4, .step5, .step6, .step7]
+    static let listingSteps: [Self] = [.step3, .step4, .step5, .step6, .step7]
+    static let dispatchSteps: [Self] = [.step4, .step5, .step6, .step7]
+    static let jwksSteps: [Self] = [.step5, .step6, .step7]
+    static let authSteps: [Self] = [.step6, .step7]
 
     var testDescription: String { "Step\(rawValue)" }
 
@@ -29,17 +31,32 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         switch self {
-        case .step1: try await Step1.buildApplication(options).test(.router, body)
-        case .step2: try await Step2.buildApplication(options).test(.router, body)
-        case .step3: try await Step3.buildApplication(options).test(.router, body)
-        case .step4: try await Step4.buildApplication(options).test(.router, body)
-        case .step5: try await Step5.buildApplication(options, keyFiles: TestKeys.files).test(.router, body)
+        case .step1: return try await Step1.buildApplication(options).test(.router, body)
+        case .step2: return try await Step2.buildApplication(options).test(.router, body)
+        case .step3: return try await Step3.buildApplication(options).test(.router, body)
+        case .step4: return try await Step4.buildApplication(options).test(.router, body)
+        case .step5: return try await Step5.buildApplication(options, keyFiles: TestKeys.files).test(.router, body)
+        case .step6, .step7:
+            // The audience follows the options, as the server's does.
+            let token = TokenForge.with { $0["aud"] = .string("\(options.baseURL)/mcp") }
+            return try await withoutToken(options) { client in try await body(BearerClient(client: client, token: token)) }
+        }
+    }
+
+    /// From Step 6 on: the application with no token added, for tests that send their own credentials.
+    func withoutToken<Value: Sendable>(
+        _ options: ServerOptions = Self.options, issuer: String = WorkshopDefaults.issuer, acceptJWTType: Bool = false,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        switch self {
         case .step6:
-            try await Step6.buildApplication(options, keyFiles: TestKeys.files, auth: AuthOptions(issuer: WorkshopDefaults.issuer)).test(.router) { client in
-                // The audience follows the options, as the server's does.
-                let token = TokenForge.with { $0["aud"] = .string("\(options.baseURL)/mcp") }
-                return try await body(BearerClient(client: client, token: token))
-            }
+            let auth = Step6.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            return try await Step6.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
+        case .step7:
+            let auth = Step7.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            return try await Step7.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
+        default:
+            preconditionFailure("\(self) has no token checks")
         }
     }
 }
