@@ -33,6 +33,7 @@ let package = Package(
         step(5),
         step(6),
         step(7),
+        step(8),
         .executableTarget(
             name: "generate_token",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         ),        .testTarget(
             name: "StepTests",
             dependencies: [
-                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "generate_token",
+                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "generate_token",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -5,9 +5,8 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@Suite("OAuth protected resource metadata (Step 7)")
+@Suite("OAuth protected resource metadata (Steps 7-8)")
 struct MetadataTests {
-    let step = StepUnderTest.step7
 
     static func document(_ client: any TestClientProtocol, _ path: String, headers: HTTPFields = [:]) async throws
         -> (HTTPResponse.Status, HTTPFields, JSONValue?)
@@ -17,8 +16,8 @@ struct MetadataTests {
         }
     }
 
-    @Test("the metadata is served at the RFC 9728 path for /mcp and at the root well-known path, without a token")
-    func metadataAtBothPaths() async throws {
+    @Test("the metadata is served at the RFC 9728 path for /mcp and at the root well-known path, without a token", arguments: StepUnderTest.metadataSteps)
+    func metadataAtBothPaths(step: StepUnderTest) async throws {
         try await step.withoutToken { client async throws in
             for path in ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"] {
                 let (status, headers, body) = try await Self.document(client, path)
@@ -34,8 +33,8 @@ struct MetadataTests {
         }
     }
 
-    @Test("a metadata request carrying MCP headers is served all the same")
-    func mcpHeadersDoNotMatter() async throws {
+    @Test("a metadata request carrying MCP headers is served all the same", arguments: StepUnderTest.metadataSteps)
+    func mcpHeadersDoNotMatter(step: StepUnderTest) async throws {
         try await step.withoutToken { client async throws in
             let headers: HTTPFields = [
                 .init("MCP-Protocol-Version")!: "2026-07-28", .init("Mcp-Method")!: "server/discover", .accept: "application/json",
@@ -46,8 +45,8 @@ struct MetadataTests {
         }
     }
 
-    @Test("resource, audience and metadata URL all follow --public-url and --issuer")
-    func metadataFollowsOptions() async throws {
+    @Test("resource, audience and metadata URL all follow --public-url and --issuer", arguments: StepUnderTest.metadataSteps)
+    func metadataFollowsOptions(step: StepUnderTest) async throws {
         let options = ServerOptions(port: 9000, publicURL: "https://mcp.example.com", logLevel: .critical)
         try await step.withoutToken(options, issuer: "https://login.example.com") { client async throws in
             let (_, _, body) = try await Self.document(client, "/.well-known/oauth-protected-resource/mcp")
@@ -61,8 +60,8 @@ struct MetadataTests {
         }
     }
 
-    @Test("every 401 names the metadata and the baseline scopes, with or without an error code")
-    func challengesPointToMetadata() async throws {
+    @Test("every 401 names the metadata and the baseline scopes, with or without an error code", arguments: StepUnderTest.metadataSteps)
+    func challengesPointToMetadata(step: StepUnderTest) async throws {
         try await step.withoutToken { client async throws in
             let missing = try await client.ping(authorization: [])
             #expect(missing.headers[.wwwAuthenticate] == #"Bearer realm="mcp", resource_metadata="http://127.0.0.1:9000/.well-known/oauth-protected-resource/mcp", scope="mcp:read mcp:tools mcp:prompts""#)
