@@ -20,7 +20,7 @@ func buildApplication(_ options: ServerOptions) -> some ApplicationProtocol {
 /// Every route of this step, in one place.
 func buildRouter(_ options: ServerOptions) -> Router<BasicRequestContext> {
     let router = Router()
-    router.addMiddleware { LogRequestsMiddleware(.debug) }
+    router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
     MCPEndpoint(server: MCPServer(), transport: TransportGuard(publicURL: options.baseURL))
         .addRoutes(to: router)

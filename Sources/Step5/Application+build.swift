@@ -21,7 +21,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles) throws -> so
 /// Every route of this step, in one place.
 func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys) -> Router<BasicRequestContext> {
     let router = Router()
-    router.addMiddleware { LogRequestsMiddleware(.debug) }
+    router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
     router.get("/.well-known/jwks.json") { _, _ in trustedKeys.jwksResponse() }
     MCPEndpoint(server: MCPServer(), transport: TransportGuard(publicURL: options.baseURL))

@@ -15,7 +15,7 @@ struct JSONWebKey: Sendable {
         let primitives = try publicKey.getKeyPrimitives()
         n = Base64URL.encode(primitives.modulus.drop { $0 == 0 })
         e = Base64URL.encode(primitives.publicExponent.drop { $0 == 0 })
-        // RFC 7638 §3.2: the required members only, in lexicographic order, no white space.
+        // RFC 7638 §3 and §3.3: the required members only, in lexicographic order, no white space.
         let canonical = #"{"e":"\#(e)","kty":"RSA","n":"\#(n)"}"#
         kid = Base64URL.encode(Data(SHA256.hash(data: Data(canonical.utf8))))
     }

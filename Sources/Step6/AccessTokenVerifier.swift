@@ -3,13 +3,13 @@ import CryptoExtras
 import Foundation
 import WorkshopSupport
 
-/// Verifies an RS256 JWT access token, one check at a time, in the order RFC 8725 and
-/// RFC 9068 §4 ask for: header first, then the signature, then the claims.
+/// Verifies an RS256 JWT access token, one check at a time: the header first, then the
+/// signature, then the claims, so that nothing unverified is trusted (RFC 8725 §3, RFC 9068 §4).
 struct AccessTokenVerifier: Sendable {
     let keys: TrustedKeys
-    /// The `iss` value to expect, compared exactly (RFC 9068 §4 step 4).
+    /// The `iss` value to expect, compared exactly (RFC 9068 §4 step 3).
     let issuer: String
-    /// This server's canonical resource URI; `aud` must contain it (RFC 8707, RFC 9068 §4 step 5).
+    /// This server's canonical resource URI; `aud` must contain it (RFC 8707, RFC 9068 §4 step 4).
     let audience: String
     /// `at+jwt` keeps other JWTs (ID tokens, say) from passing as access tokens (RFC 9068 §4 step 1, RFC 8725 §3.11).
     let acceptedTypes: Set<String>

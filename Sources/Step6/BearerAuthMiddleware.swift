@@ -33,7 +33,8 @@ struct BearerAuthMiddleware: RouterMiddleware {
     /// No credentials: just the scheme and realm. Bad credentials: `invalid_token` (RFC 6750 §3.1).
     static func challenge(invalidToken: Bool) -> Response {
         var challenge = #"Bearer realm="mcp""#
-        var body: JSONValue = ["error": "unauthorized", "error_description": "This endpoint needs a bearer token."]
+        // RFC 6750 §3.1: a request without credentials gets no error code.
+        var body: JSONValue = ["message": "This endpoint needs a bearer token."]
         if invalidToken {
             challenge += #", error="invalid_token", error_description="The access token is invalid""#
             body = ["error": "invalid_token", "error_description": "The access token is invalid"]

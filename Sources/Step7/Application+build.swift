@@ -24,7 +24,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
 /// Every route of this step, in one place.
 func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, auth: AuthOptions) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
-    router.addMiddleware { LogRequestsMiddleware(.debug) }
+    router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
     router.get("/.well-known/jwks.json") { _, _ in trustedKeys.jwksResponse() }
     // The audience tokens must name: this server's canonical MCP endpoint URI (RFC 8707).

@@ -38,7 +38,8 @@ struct BearerAuthMiddleware: RouterMiddleware {
     func challenge(invalidToken: Bool) -> Response {
         let scope = ProtectedResourceMetadata.baselineScopes.joined(separator: " ")
         var challenge = #"Bearer realm="mcp", resource_metadata="\#(metadata.url)", scope="\#(scope)""#
-        var body: JSONValue = ["error": "unauthorized", "error_description": "This endpoint needs a bearer token."]
+        // RFC 6750 §3.1: a request without credentials gets no error code.
+        var body: JSONValue = ["message": "This endpoint needs a bearer token."]
         if invalidToken {
             challenge += #", error="invalid_token", error_description="The access token is invalid""#
             body = ["error": "invalid_token", "error_description": "The access token is invalid"]

@@ -14,18 +14,28 @@ public struct KeyFiles: Sendable {
     public var publicKey: URL { directory.appendingPathComponent("public.pem") }
     public var jwks: URL { directory.appendingPathComponent("jwks.json") }
 
-    /// `keys/` beside the nearest `Package.swift` at or above `start`, so that `swift run`
-    /// from any folder of the checkout finds the same keys; `start/keys` when there is none.
+    /// `keys/` at the repository root (see `RepositoryFolder`).
     public static func locate(from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         -> KeyFiles
+    {
+        KeyFiles(directory: RepositoryFolder.named("keys", from: start))
+    }
+}
+
+/// Folders the programs share at the repository root.
+public enum RepositoryFolder {
+    /// `name` beside the nearest `Package.swift` at or above `start`, so that `swift run` from
+    /// any folder of the checkout finds the same one; `start/name` when there is none.
+    public static func named(_ name: String, from start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        -> URL
     {
         var folder = start.standardizedFileURL
         while true {
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
-                return KeyFiles(directory: folder.appendingPathComponent("keys"))
+                return folder.appendingPathComponent(name)
             }
             let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { return KeyFiles(directory: start.appendingPathComponent("keys")) }
+            if parent.path == folder.path { return start.appendingPathComponent(name) }
             folder = parent
         }
     }
