@@ -1,6 +1,8 @@
 # test_steps/lib.sh — what the black-box step scripts share. Sourced, never run on its own.
+# shellcheck shell=bash
 #
-# Needs bash, curl and jq (python3, if present, picks the free port). A script reads like this:
+# Needs bash, curl and jq (python3, if present, picks the free port); from Step 5 on also openssl
+# and xxd, to check the published key and to sign tokens of its own. A script reads like this:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #   start_server 2                  # runs .build/debug/Step2 on a free port, waits for GET /health
@@ -20,7 +22,7 @@
 # exit path (success, failure, Ctrl-C).
 #
 # Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
-#           6. the checks of each step (checks_step1 … checks_step4)
+#           6. keys and tokens  7. the checks of each step (checks_step1 … checks_step6)
 
 # ---------------------------------------------------------------------------------------------
 # 1. Where things are, and the protocol's constants
@@ -42,30 +44,56 @@ READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before 
 # 2. The server under test
 # ---------------------------------------------------------------------------------------------
 
-STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""
+STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""; SERVER_OPTIONS=()
 
-# start_server STEP [OPTION...] — runs .build/debug/StepN (building it if missing) on a free port,
-# waits until GET /health answers, and sets BASE_URL (http://127.0.0.1:PORT) and SERVER_LOG.
-start_server() {
-  STEP=$1; shift
-  local binary="$REPO_ROOT/.build/debug/Step$STEP"
-  if [[ ! -x "$binary" ]]; then
-    note ".build/debug/Step$STEP is missing: building it with 'swift build --product Step$STEP'"
-    (cd "$REPO_ROOT" && swift build --product "Step$STEP") || die "swift build --product Step$STEP failed"
-  fi
-
-  WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/test_step$STEP.XXXXXX")"
-  SERVER_LOG="$WORK_DIR/server.log"
+# make_work_dir STEP — creates WORK_DIR, the run's temporary folder (removed on exit, with the server
+# stopped). start_server makes it when there is none; make it first to start the server with
+# something inside it, such as a key pair of its own:
+#   make_work_dir 6
+#   KEYS_DIR="$WORK_DIR/keys"    # never the repository's keys/; the server creates the pair here
+#   start_server 6 --keys-dir "$KEYS_DIR"
+make_work_dir() {
+  WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/test_step$1.XXXXXX")"
   trap stop_server EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+}
 
+# ensure_built PRODUCT — builds .build/debug/PRODUCT with 'swift build' if it is missing.
+ensure_built() {
+  if [[ ! -x "$REPO_ROOT/.build/debug/$1" ]]; then
+    note ".build/debug/$1 is missing: building it with 'swift build --product $1'" >&2
+    (cd "$REPO_ROOT" && swift build --product "$1") >&2 || die "swift build --product $1 failed"
+  fi
+}
+
+# start_server STEP [OPTION...] — runs .build/debug/StepN with the OPTIONs (building it if missing)
+# on a free port, waits until GET /health answers, and sets BASE_URL (http://127.0.0.1:PORT) and
+# SERVER_LOG.
+start_server() {
+  STEP=$1; shift
+  SERVER_OPTIONS=("$@")
+  ensure_built "Step$STEP"
+  if [[ -z "$WORK_DIR" ]]; then make_work_dir "$STEP"; fi
+  SERVER_LOG="$WORK_DIR/server.log"
+  launch_server
+}
+
+# restart_server — stops the server and starts it again with the same options, on another port
+# (BASE_URL changes) and with a fresh SERVER_LOG; the files in WORK_DIR stay.
+restart_server() {
+  stop_server_process
+  launch_server
+}
+
+launch_server() {
+  local binary="$REPO_ROOT/.build/debug/Step$STEP"
   # Another program may take the port between picking it and binding it: then try another one.
   local attempt
   for attempt in 1 2 3; do
     PORT="$(free_port)"
     BASE_URL="http://127.0.0.1:$PORT"
-    "$binary" --port "$PORT" "$@" >"$SERVER_LOG" 2>&1 &
+    "$binary" --port "$PORT" ${SERVER_OPTIONS[@]+"${SERVER_OPTIONS[@]}"} >"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
     if wait_until_ready; then
       note "Step $STEP is running at $BASE_URL (pid $SERVER_PID)"
@@ -108,8 +136,15 @@ wait_until_ready() {
   done
 }
 
-# stop_server — the EXIT trap: stops the server (TERM, then KILL after 5 s) and removes temporary files.
+# stop_server — the EXIT trap: stops the server and removes the temporary files.
 stop_server() {
+  stop_server_process
+  if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
+  WORK_DIR=""
+}
+
+# stop_server_process — stops the server: TERM, then KILL after 5 s.
+stop_server_process() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     local tries=0
@@ -121,7 +156,6 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   SERVER_PID=""
-  if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -204,11 +238,13 @@ expectation_passed() { CHECK_EXPECTATIONS=$((CHECK_EXPECTATIONS + 1)); }
 LAST_STATUS=""; LAST_BODY=""
 LAST_REQUEST_LINE=""; LAST_REQUEST_HEADERS=""; LAST_REQUEST_BODY=""
 REQUEST_ID=0   # the id of the last request that post_mcp_legacy or post_mcp_modern sent
+AUTH_TOKEN=""  # when set, every request carries "Authorization: Bearer $AUTH_TOKEN" (Steps 6 on)
 
 # send METHOD PATH BODY [HEADER...] — any HTTP request. BODY "" sends none; "@FILE" sends a file.
 send() {
   local method=$1 path=$2 body=$3
   shift 3
+  if [[ -n "$AUTH_TOKEN" ]]; then set -- "Authorization: Bearer $AUTH_TOKEN" "$@"; fi
   local args=(-sS -X "$method" -o "$WORK_DIR/body" -D "$WORK_DIR/headers" -w '%{http_code}' --max-time 10)
   args+=(-H "Expect:")   # curl would otherwise wait for "100 Continue" before a large body
   local header
@@ -276,6 +312,14 @@ post_mcp_modern() {
       ;;
     *) post_mcp "$body" "MCP-Protocol-Version: $MODERN_VERSION" "Mcp-Method: $1" ;;
   esac
+}
+
+# with_token TOKEN COMMAND... — runs a request helper with "Authorization: Bearer TOKEN" in place of
+# AUTH_TOKEN's; TOKEN "" sends no Authorization header.
+with_token() {
+  local AUTH_TOKEN=$1
+  shift
+  "$@"
 }
 
 # initialize_params VERSION — what a 2025-era client sends to initialize.
@@ -377,13 +421,49 @@ expect_error() {
   expectation_passed
 }
 
-# expect_log TEXT — the server printed TEXT (a fixed string); output may lag a little, so poll up to 5 s.
+# expect_has_header NAME — the last response has a header NAME with a value, whatever it is.
+expect_has_header() {
+  if ! has_header "$1" || [[ -z "$(header_value "$1")" ]]; then fail "a $1 header" "none"; fi
+  expectation_passed
+}
+
+# expect_challenge [ERROR] — 401 with a Bearer challenge for realm "mcp" (RFC 6750 §3) whose error
+# attribute is ERROR; without ERROR, a challenge with no error attribute (no credentials were sent).
+expect_challenge() {
+  expect_status 401
+  local challenge scheme error_attribute='(^|[ ,])error='
+  challenge="$(header_value WWW-Authenticate)"
+  scheme="$(printf '%s' "${challenge%% *}" | tr '[:upper:]' '[:lower:]')"
+  if [[ "$scheme" != bearer || "$challenge" != *'realm="mcp"'* ]]; then
+    fail 'WWW-Authenticate: Bearer realm="mcp"…' "WWW-Authenticate: ${challenge:-(none)}"
+  fi
+  expectation_passed
+  if [[ -z "${1:-}" && "$challenge" =~ $error_attribute ]]; then
+    fail "a challenge without an error attribute" "WWW-Authenticate: $challenge"
+  elif [[ -n "${1:-}" && ! "$challenge" =~ $error_attribute\"$1\" ]]; then
+    fail "a challenge with error=\"$1\"" "WWW-Authenticate: $challenge"
+  fi
+  expectation_passed
+}
+
+# expect_token_refused TOKEN — what a request that sent a bad TOKEN gets: 401 with a Bearer challenge
+# that says error="invalid_token", and not a word of the token, in the headers or in the body.
+expect_token_refused() {
+  expect_challenge invalid_token
+  if grep -qF -- "$1" "$WORK_DIR/headers" "$WORK_DIR/body"; then
+    fail "a response that does not repeat the token" "the token is in the response"
+  fi
+  expectation_passed
+}
+
+# expect_log TEXT... — a line of the server's output contains every TEXT (fixed strings). Output
+# may lag a little behind the response, so this polls for up to 5 s.
 expect_log() {
   local tries=0
-  until grep -qF -- "$1" "$SERVER_LOG"; do
+  until log_has_line "$@"; do
     if ((tries == 50)); then
       LAST_REQUEST_LINE=""
-      fail "the server's output contains: $1" "it does not (the output is below)"
+      fail "a line of the server's output with: $(printf '"%s" ' "$@")" "there is none (the output is below)"
     fi
     sleep 0.1
     tries=$((tries + 1))
@@ -391,8 +471,106 @@ expect_log() {
   expectation_passed
 }
 
+log_has_line() {
+  local lines text
+  lines="$(cat "$SERVER_LOG")"
+  for text in "$@"; do
+    lines="$(grep -F -- "$text" <<<"$lines")" || return 1
+  done
+}
+
+# expect_no_log TEXT — the server's output does not contain TEXT (a fixed string), so far.
+expect_no_log() {
+  local line
+  if line="$(grep -n -m 1 -F -- "$1" "$SERVER_LOG")"; then
+    LAST_REQUEST_LINE=""
+    fail "the server's output never contains: $(shorten "$1")" "line $(shorten "$line")"
+  fi
+  expectation_passed
+}
+
 # ---------------------------------------------------------------------------------------------
-# 6. What each step must do. A later step's script runs every earlier step's checks too.
+# 6. Keys and tokens (Steps 5 on): the server's key pair in KEYS_DIR, tokens from generate_token,
+#    and tokens signed here with openssl, to try what generate_token would never mint.
+# ---------------------------------------------------------------------------------------------
+
+KEYS_DIR=""   # the folder of the server's key pair: the --keys-dir it was started with
+
+# token_desk ARGUMENT... — runs generate_token (building it if missing) on the key pair in KEYS_DIR.
+# Its summaries for people go to WORK_DIR/generate_token.log.
+token_desk() {
+  if [[ -z "$KEYS_DIR" ]]; then die "KEYS_DIR is not set: start the server with --keys-dir \"\$KEYS_DIR\""; fi
+  ensure_built generate_token
+  "$REPO_ROOT/.build/debug/generate_token" "$@" --keys-dir "$KEYS_DIR" 2>>"$WORK_DIR/generate_token.log" \
+    || die "generate_token $* failed: $(tail -n 3 "$WORK_DIR/generate_token.log")"
+}
+
+# mint_token [OPTION...] — an access token from generate_token (for alice, with its default scopes
+# and roles) for this server: its audience is $BASE_URL/mcp unless an --audience OPTION says otherwise.
+mint_token() {
+  token_desk --audience "$BASE_URL/mcp" "$@"
+}
+
+# b64url — standard input in base64url without padding (RFC 7515 §2); b64url_decode — the reverse.
+b64url() {
+  openssl base64 -A | tr '/+' '_-' | tr -d '='
+}
+
+b64url_decode() {
+  local text
+  text="$(tr '_-' '/+')"
+  while ((${#text} % 4 != 0)); do text+="="; done
+  printf '%s' "$text" | openssl base64 -d -A
+}
+
+# jwt_part TOKEN N — part N of a JWT, decoded: 1 is the header, 2 the claims (JSON).
+jwt_part() {
+  cut -d. -f"$2" <<<"$1" | b64url_decode
+}
+
+# signing_input [CLAIMS_FILTER [HEADER_FILTER]] — "header.claims" in base64url: those of a token
+# just minted for this server, changed by the jq filters ($now in them is the time in seconds).
+signing_input() {
+  local minted now header claims
+  minted="$(mint_token)" || exit 1
+  now="$(date +%s)"
+  header="$(jwt_part "$minted" 1 | jq -c --argjson now "$now" "${2:-.}")" || die "jq could not apply: ${2:-.}"
+  claims="$(jwt_part "$minted" 2 | jq -c --argjson now "$now" "${1:-.}")" || die "jq could not apply: ${1:-.}"
+  printf '%s.%s\n' "$(printf '%s' "$header" | b64url)" "$(printf '%s' "$claims" | b64url)"
+}
+
+# rs256_token [CLAIMS_FILTER [HEADER_FILTER [KEY_FILE]]] — such a token signed RS256 (RFC 7518 §3.3)
+# with KEY_FILE, by default the server's own private key: a valid token, unless a filter or the key
+# makes it otherwise. rs256_token '.exp = $now - 120' is a token that expired two minutes ago.
+rs256_token() {
+  local input signature
+  input="$(signing_input "${1:-.}" "${2:-.}")" || exit 1
+  signature="$(printf '%s' "$input" | openssl dgst -sha256 -sign "${3:-$KEYS_DIR/private.pem}" -binary | b64url)" \
+    || die "openssl could not sign with ${3:-$KEYS_DIR/private.pem}"
+  printf '%s.%s\n' "$input" "$signature"
+}
+
+# jwk_thumbprint — the RFC 7638 thumbprint of the RSA JWK on standard input: SHA-256 over its
+# required members (e, kty, n) in lexicographic order without white space, in base64url.
+jwk_thumbprint() {
+  jq -j '{e, kty, n} | tojson' | openssl dgst -sha256 -binary | b64url
+}
+
+# rsa_modulus KEY_FILE, rsa_exponent KEY_FILE — the public numbers of a PEM RSA private key as a JWK
+# writes them (RFC 7518 §6.3.1): unsigned big-endian bytes, in base64url.
+rsa_modulus() {
+  openssl rsa -in "$1" -noout -modulus | sed 's/^Modulus=//' | xxd -r -p | b64url
+}
+
+rsa_exponent() {
+  local hex
+  hex="$(openssl rsa -in "$1" -noout -text | sed -n 's/^publicExponent: .*(0x\(.*\))$/\1/p')"
+  if ((${#hex} % 2 == 1)); then hex="0$hex"; fi
+  printf '%s' "$hex" | xxd -r -p | b64url
+}
+
+# ---------------------------------------------------------------------------------------------
+# 7. What each step must do. A later step's script runs every earlier step's checks too.
 # ---------------------------------------------------------------------------------------------
 
 # checks_step1 BASE_URL STEP — Step 1: the health endpoint ("step" is the step that is running).
@@ -847,4 +1025,252 @@ checks_step4() {
   check "prompts/get of an unknown prompt is invalid params (-32602)"
     post_mcp_legacy prompts/get '{"name":"no_such_prompt"}'
     expect_error 200 -32602
+}
+
+# checks_step5 BASE_URL — Step 5: the public key that verifies tokens, as a JWK Set. Needs KEYS_DIR.
+checks_step5() {
+  BASE_URL=$1
+  local jwk kid_from_desk token
+
+  check "GET /.well-known/jwks.json answers 200 JSON: a JWK Set of exactly one key, with Cache-Control"
+    send GET /.well-known/jwks.json ""
+    expect_status 200
+    expect_content_type application/json
+    expect_json '.keys | length' 1
+    expect_has_header Cache-Control
+
+  check "the key is an RSA key for RS256 signatures (kty RSA, alg RS256, use sig) with a kid, n and e"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kty' RSA
+    expect_json '.keys[0].alg' RS256
+    expect_json '.keys[0].use' sig
+    expect_json '[.keys[0] | .kid, .n, .e | type == "string" and length > 0] | all' true
+
+  check "the key has no private members (d, p, q, dp, dq, qi, oth)"
+    send GET /.well-known/jwks.json ""
+    expect_json '[.keys[0] | has("d", "p", "q", "dp", "dq", "qi", "oth")] | any' false
+
+  check "n and e are the public half of the private key in the --keys-dir folder"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].n' "$(rsa_modulus "$KEYS_DIR/private.pem")"
+    expect_json '.keys[0].e' "$(rsa_exponent "$KEYS_DIR/private.pem")"
+
+  check "kid is the key's RFC 7638 thumbprint (computed here with jq and openssl)"
+    send GET /.well-known/jwks.json ""
+    jwk="$(jq -c '.keys[0]' <<<"$LAST_BODY")"
+    expect_json '.keys[0].kid' "$(jwk_thumbprint <<<"$jwk")"
+
+  check "generate_token keys reports the same kid"
+    kid_from_desk="$(token_desk keys | awk '$1 == "kid:" { print $2 }')"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kid' "$kid_from_desk"
+
+  check "a token minted by generate_token names the same kid in its header, and alg RS256"
+    token="$(mint_token)"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kid' "$(jwt_part "$token" 1 | jq -r .kid)"
+    expect_json '.keys[0].alg' "$(jwt_part "$token" 1 | jq -r .alg)"
+}
+
+# expect_refused TOKEN WHY — a ping that sends TOKEN is refused (expect_token_refused), and the
+# server's log says WHY (a fixed string) on a line that says 401. TOKEN joins REFUSED_TOKENS.
+REFUSED_TOKENS=()
+expect_refused() {
+  REFUSED_TOKENS+=("$1")
+  with_token "$1" post_mcp_legacy ping
+  expect_token_refused "$1"
+  expect_log "401" "$2"
+}
+
+# checks_step6 BASE_URL — Step 6: /mcp needs a valid bearer token; nothing else does. Needs KEYS_DIR
+# (the crafted tokens are signed with the server's own key) and a server started with
+# --log-level debug (the checks read why each token was refused).
+# shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
+checks_step6() {
+  BASE_URL=$1
+  local AUTH_TOKEN=""   # each request below says which credentials it sends, if any
+  local token port ping crafted bad_token other_key other_jwk other_kid other_audience other_issuer
+  REFUSED_TOKENS=()
+  token="$(mint_token)"
+  port="${BASE_URL##*:}"
+  port="${port%%/*}"
+  ping="$(jsonrpc_request ping)"
+  other_key="$WORK_DIR/other-key.pem"   # an RSA key the server has never seen
+  openssl genrsa -out "$other_key" 2048 2>/dev/null || die "openssl genrsa failed"
+
+  # --- Without a token: the public routes answer; /mcp challenges, without an error ---
+
+  check "GET /health and GET /.well-known/jwks.json still answer without a token"
+    send GET /health ""
+    expect_status 200
+    send GET /.well-known/jwks.json ""
+    expect_status 200
+    expect_json '.keys | length' 1
+
+  check "legacy: initialize without a token is refused: 401, WWW-Authenticate: Bearer realm=\"mcp\", no error"
+    post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
+    expect_challenge
+
+  check "modern: server/discover without a token is refused: 401, Bearer realm=\"mcp\", no error"
+    post_mcp_modern server/discover
+    expect_challenge
+
+  check "every other /mcp request without a token is refused before anything else: 401, no error"
+    post_mcp '{"jsonrpc":"2.0","method":"notifications/initialized"}' "MCP-Protocol-Version: $LEGACY_VERSION"
+    expect_challenge   # not 202
+    post_mcp '{"jsonrpc":"2.0","id":1,"method":'
+    expect_challenge   # not 400: the body is not read
+    send GET /mcp "" "Accept: application/json, text/event-stream"
+    expect_challenge   # not 405
+    send DELETE /mcp ""
+    expect_challenge
+
+  check "an Authorization header of another scheme (Basic) is no bearer token: 401, no error"
+    post_mcp "$ping" "MCP-Protocol-Version: $LEGACY_VERSION" "Authorization: Basic YWxpY2U6c2VjcmV0"
+    expect_challenge
+
+  check "a token in the query string (?access_token=…) is not read (401, no error), nor written to the log"
+    bad_token="$(mint_token)"
+    send POST "/mcp?access_token=$bad_token" "$ping" \
+      "Content-Type: application/json" "Accept: application/json, text/event-stream" "MCP-Protocol-Version: $LEGACY_VERSION"
+    expect_challenge
+    expect_log "request" "path=/mcp"
+    expect_no_log "$bad_token"
+
+  # --- With a valid token: both eras work, and the handshake knows who is calling ---
+
+  check "legacy: with a token, initialize answers 200 and its instructions say 'signed in as alice'"
+    with_token "$token" post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
+    expect_result
+    expect_json '.result.instructions | contains("signed in as alice")' true
+    with_token "$token" post_mcp '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+      "MCP-Protocol-Version: $LEGACY_VERSION"
+    expect_status 202
+
+  check "legacy: with a token, tools/call echo works"
+    with_token "$token" post_mcp_legacy tools/call '{"name":"echo","arguments":{"message":"hi","repeat_count":2}}'
+    expect_result
+    expect_json '.result.structuredContent.echoed' "hi hi"
+
+  check "modern: with a token, server/discover answers and its instructions say 'signed in as alice'"
+    with_token "$token" post_mcp_modern server/discover
+    expect_result
+    expect_json '.result.instructions | contains("signed in as alice")' true
+
+  check "modern: with a token, tools/call echo (Mcp-Name: echo) works"
+    with_token "$token" post_mcp_modern tools/call '{"name":"echo","arguments":{"message":"hi"}}'
+    expect_result
+    expect_json '.result.structuredContent.echoed' hi
+
+  check "the scheme name is case-insensitive: 'bearer' and 'BEARER' work too"
+    post_mcp "$ping" "MCP-Protocol-Version: $LEGACY_VERSION" "Authorization: bearer $token"
+    expect_result
+    post_mcp "$ping" "MCP-Protocol-Version: $LEGACY_VERSION" "Authorization: BEARER $token"
+    expect_result
+
+  check "a token signed here with the server's key (a re-signed copy of a minted one) is accepted"
+    # The bad tokens below are made the same way, each with one thing wrong.
+    crafted="$(rs256_token)"
+    with_token "$crafted" post_mcp_legacy ping
+    expect_result
+
+  check "an aud array that contains this server's URI is accepted"
+    crafted="$(rs256_token '.aud = ["https://other.example/mcp", .aud]')"
+    with_token "$crafted" post_mcp_legacy ping
+    expect_result
+
+  # --- Bad tokens: 401 error="invalid_token"; the log says why, the client is told no more ---
+
+  check "a token that is not a JWT is refused: 401 invalid_token"
+    bad_token="not-a-jwt"
+    with_token "$bad_token" post_mcp_legacy ping
+    expect_token_refused "$bad_token"
+
+  check "a token that expired 2 minutes ago (beyond the 60 s leeway) is refused: 401 invalid_token"
+    bad_token="$(rs256_token '.exp = $now - 120')"
+    expect_refused "$bad_token" "expired"
+
+  check "a token without exp is refused: 401 invalid_token"
+    bad_token="$(rs256_token 'del(.exp)')"
+    expect_refused "$bad_token" "exp missing"
+
+  check "a token not valid for another 10 minutes (nbf) is refused: 401 invalid_token"
+    bad_token="$(rs256_token '.nbf = $now + 600')"
+    expect_refused "$bad_token" "not valid before"
+
+  check "a token whose claims were changed after signing (sub: mallory) is refused: 401 invalid_token"
+    bad_token="$(rs256_token)"
+    bad_token="${bad_token%%.*}.$(jwt_part "$bad_token" 2 | jq -c '.sub = "mallory"' | b64url).${bad_token##*.}"
+    expect_refused "$bad_token" "signature does not verify"
+
+  check "a token signed by another key (with the server's kid) is refused: 401 invalid_token"
+    bad_token="$(rs256_token . . "$other_key")"
+    expect_refused "$bad_token" "signature does not verify"
+
+  check "an unsigned token (alg none) is refused: 401 invalid_token"
+    bad_token="$(signing_input . '.alg = "none"')."
+    expect_refused "$bad_token" '"none"'
+
+  check "an HS256 token whose secret is the public key (algorithm confusion) is refused: 401 invalid_token"
+    bad_token="$(signing_input . '.alg = "HS256"')"
+    bad_token="$bad_token.$(printf '%s' "$bad_token" \
+      | openssl dgst -sha256 -hmac "$(cat "$KEYS_DIR/public.pem")" -binary | b64url)"
+    expect_refused "$bad_token" '"HS256"'
+
+  check "a token typed JWT instead of at+jwt (not an access token) is refused: 401 invalid_token"
+    bad_token="$(rs256_token . '.typ = "JWT"')"
+    expect_refused "$bad_token" '"JWT"'
+
+  check "a token with an unknown kid is refused: 401 invalid_token"
+    bad_token="$(rs256_token . '.kid = "no-such-key"')"
+    expect_refused "$bad_token" '"no-such-key"'
+
+  check "a token that carries its own key (jwk header) and is signed with it is refused: 401 invalid_token"
+    # The server trusts its own key set only, never a key the token brings along (RFC 8725 §3.10).
+    other_jwk="$(jq -nc --arg n "$(rsa_modulus "$other_key")" --arg e "$(rsa_exponent "$other_key")" \
+      '{kty: "RSA", n: $n, e: $e}')"
+    other_kid="$(jwk_thumbprint <<<"$other_jwk")"
+    bad_token="$(rs256_token . ".jwk = $other_jwk | .kid = \"$other_kid\"" "$other_key")"
+    expect_refused "$bad_token" "\"$other_kid\""
+
+  check "a token with a critical header extension the server does not know (crit) is refused: 401 invalid_token"
+    bad_token="$(rs256_token . '.crit = ["urn:example:must-understand"] | .["urn:example:must-understand"] = true')"
+    expect_refused "$bad_token" "crit"
+
+  check "a token issued 10 minutes in the future (iat) is refused: 401 invalid_token"
+    bad_token="$(rs256_token '.iat = $now + 600 | .nbf = $now')"
+    expect_refused "$bad_token" "future"
+
+  check "a token whose exp is not a number (\"exp\": \"tomorrow\") is refused: 401 invalid_token"
+    bad_token="$(rs256_token '.exp = "tomorrow"')"
+    expect_refused "$bad_token" "not a number"
+
+  check "a token without sub (nobody to act for) is refused: 401 invalid_token"
+    bad_token="$(rs256_token 'del(.sub)')"
+    expect_refused "$bad_token" "sub"
+
+  check "a token for another server (aud: the MCP endpoint on port $((port + 1))) is refused: 401 invalid_token"
+    other_audience="${BASE_URL%:*}:$((port + 1))/mcp"
+    bad_token="$(mint_token --audience "$other_audience")"
+    expect_refused "$bad_token" "$other_audience"
+
+  check "a token from another issuer (iss with a trailing slash: compared exactly) is refused: 401 invalid_token"
+    other_issuer="$(jwt_part "$token" 2 | jq -r '.iss')/"
+    bad_token="$(mint_token --issuer "$other_issuer")"
+    expect_refused "$bad_token" "$other_issuer"
+
+  check "two Authorization headers are refused: 401 invalid_token"
+    post_mcp "$ping" "MCP-Protocol-Version: $LEGACY_VERSION" "Authorization: Bearer $token" "Authorization: Bearer $token"
+    expect_token_refused "$token"
+    expect_log "401" "more than one Authorization header"
+
+  check "the server's log never contains a token it was sent in Authorization"
+    for bad_token in "$token" "${REFUSED_TOKENS[@]}"; do
+      expect_no_log "$bad_token"
+    done
+
+  check "after all of that the server still serves a valid token"
+    with_token "$token" post_mcp_modern tools/call '{"name":"echo","arguments":{"message":"still here"}}'
+    expect_result
+    expect_json '.result.structuredContent.echoed' "still here"
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the official Python MCP client (mcp_client_check.py) against the built step binaries,
 # in both protocol eras: its default 2026-07-28 mode and the 2025-11-25 initialize handshake.
+# From Step 6 on, the client sends a token from generate_token, and a client without one must be
+# refused with 401. Steps 5 and 6 run with a temporary key pair, never the repository's keys/.
 #
-# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4)
+# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6)
 # Needs .venv/ with requirements.txt installed (scripts/test-all.sh creates it).
 set -uo pipefail
 
@@ -16,17 +18,39 @@ fi
 # shellcheck source=../../../test_steps/lib.sh
 source "$root/test_steps/lib.sh"
 
+# client_check MODE STEP [OPTION...] — one run of the official client; returns non-zero if a check failed.
+client_check() {
+  "$python" "$here/mcp_client_check.py" --url "$BASE_URL/mcp" --mode "$1" --step "$2" "${@:3}"
+}
+
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(2 3 4)
+[ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6)
 status=0
 for step in "${steps[@]}"; do
-  start_server "$step"
-  for mode in modern legacy; do
-    echo "# Step $step, $mode era, official Python client"
-    if ! "$python" "$here/mcp_client_check.py" --url "$BASE_URL/mcp" --mode "$mode" --step "$step"; then
-      status=1
-    fi
-  done
+  if ((step >= 5)); then
+    make_work_dir "$step"
+    KEYS_DIR="$WORK_DIR/keys"
+    start_server "$step" --keys-dir "$KEYS_DIR"
+  else
+    start_server "$step"
+  fi
+  # The client knows what Steps 2 to 4 offer; later steps offer the same tools and prompts.
+  client_step=$((step < 4 ? step : 4))
+
+  if ((step < 6)); then
+    for mode in modern legacy; do
+      echo "# Step $step, $mode era, official Python client"
+      client_check "$mode" "$client_step" || status=1
+    done
+  else
+    token="$(mint_token)" || exit 1
+    for mode in modern legacy; do
+      echo "# Step $step, $mode era, official Python client with a token"
+      client_check "$mode" "$client_step" --token "$token" || status=1
+      echo "# Step $step, $mode era, official Python client without a token"
+      client_check "$mode" "$client_step" --expect-unauthorized || status=1
+    done
+  fi
   stop_server
 done
 exit "$status"
