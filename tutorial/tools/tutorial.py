@@ -25,13 +25,27 @@ on a line of its own (directives inside ``` fences are left alone):
       and stores the normalised transcript in tutorial/captures/<name>.txt.
       show-server="yes" also shows what the server printed on stdout while starting (its
       banner; log lines go to stderr and are left out).
+      show-log="yes" also shows the server's own log lines (those whose source is the step's
+      module; the dependencies' lines are left out), each after the command that caused it, as
+      "[server log] <level> <label>: <metadata> [StepN] <message>": the real line without its
+      time stamp and request id. Start the server with args="--log-level debug" to see the
+      debug lines.
+      Commands share shell state: a variable or function defined by one command is there for
+      the next ones (TOKEN=$(...) in one, curl ... "$TOKEN" in the next).
+      A step that takes --keys-dir (Step 5 on) is started with a fresh, empty key folder, never
+      the repository's keys/; the commands find it in $KEYS, and the transcript shows it as $KEYS.
   <!-- include session="step2-discover" -->
       a transcript defined elsewhere, shown again
 
 Transcripts are normalised so that they are the same on every run: the port becomes 9000,
-HTTP dates, and ISO-8601 and unix times near the present, become the fixed moment
-2026-07-28T12:00:00Z (ISO times keep their offset), and JWTs become <token>. A command that
-exits non-zero, or runs longer than 20 seconds, fails the run; servers are always stopped.
+HTTP dates become the fixed moment 2026-07-28T12:00:00Z, and ISO-8601 and unix times near the
+present are shown relative to it: the moment the command started becomes 12:00:00, and a time
+an hour later 13:00:00 (to the nearest minute; ISO times keep their offset, and a relative
+"(in 60 minutes)" after an ISO time is worked out again from the shown times). JWTs become
+<token>, UUIDs <uuid>, and the key ids and RSA moduli of the session's key folder (from the
+server's /.well-known/jwks.json and $KEYS/jwks.json) become <kid> and <n> (<kid-2>, <n-2> for
+a second key). A command that exits non-zero, or runs longer than 20 seconds, fails the run;
+servers are always stopped.
 
 generate writes every generated file that changed and removes generated files that nothing
 generates any more. check computes the same files in memory and exits 1, naming each file that
@@ -46,6 +60,7 @@ import argparse
 import atexit
 import datetime
 import difflib
+import json
 import os
 import re
 import shlex
@@ -264,6 +279,7 @@ class Session:
     step: int
     commands: list[Command]
     show_server: bool = False
+    show_log: bool = False
     args: list[str] = field(default_factory=list)
     source: str = ""
 
@@ -295,20 +311,44 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         step=int(attributes["step"]),
         commands=commands,
         show_server=attributes.get("show-server", "no") == "yes",
+        show_log=attributes.get("show-log", "no") == "yes",
         args=shlex.split(attributes.get("args", "")),
         source=where,
     )
 
 
 NOW_WINDOW = datetime.timedelta(days=400)  # only times near "now" vary from run to run
+ROUNDING = 60  # seconds: times are shown relative to the command's start, to the nearest minute
 
 
-def _near_now(moment: datetime.datetime) -> bool:
-    return abs(moment - datetime.datetime.now(datetime.timezone.utc)) < NOW_WINDOW
+def _shown_moment(moment: datetime.datetime, reference: float) -> datetime.datetime | None:
+    """Where a clock reading is shown: the fixed moment plus its distance from `reference` (the
+    unix time the command started), rounded to the minute; None when it is no clock reading."""
+    seconds = moment.timestamp() - reference
+    if abs(seconds) >= NOW_WINDOW.total_seconds():
+        return None  # e.g. "1970-01-01T00:00:00Z" in a description is not a clock reading
+    return FIXED_MOMENT + datetime.timedelta(seconds=round(seconds / ROUNDING) * ROUNDING)
 
 
-def _fixed_iso(match: re.Match) -> str:
-    """An ISO-8601 time near now becomes the fixed moment, shown in the same offset and format."""
+def _duration(seconds: int) -> str:
+    """A span as generate_token words it (TokenRules.duration)."""
+    seconds = abs(seconds)
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{seconds // 60} minutes"
+    return f"{seconds // 3600} hours"
+
+
+ISO_TIME = re.compile(
+    r"\b(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>Z|[+-]\d{2}:?\d{2})"
+    # generate_token follows an expiry with how far away it is: "(in 60 minutes)", "(expired 5 minutes ago)"
+    r"(?P<relative> \((?:expired )?(?:in )?\d+ (?:seconds|minutes|hours)(?: ago)?\))?"
+)
+
+
+def _fixed_iso(match: re.Match, reference: float) -> str:
+    """An ISO-8601 time near now is shown relative to the fixed moment, in the same offset and format."""
     offset_text = match.group("offset")
     if offset_text == "Z":
         offset = datetime.timedelta(0)
@@ -321,44 +361,57 @@ def _fixed_iso(match: re.Match) -> str:
         moment = datetime.datetime.strptime(match.group("datetime"), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone)
     except ValueError:
         return match.group(0)
-    if not _near_now(moment):
-        return match.group(0)  # e.g. "1970-01-01T00:00:00Z" in a description is not a clock reading
-    local = FIXED_MOMENT.astimezone(zone)
+    shown_moment = _shown_moment(moment, reference)
+    if shown_moment is None:
+        return match.group(0)
+    local = shown_moment.astimezone(zone)
     fraction = match.group("fraction") or ""
-    shown = local.strftime("%Y-%m-%dT%H:%M:%S") + ("." + "0" * (len(fraction) - 1) if fraction else "")
-    return shown + offset_text
+    shown = local.strftime("%Y-%m-%dT%H:%M:%S") + ("." + "0" * (len(fraction) - 1) if fraction else "") + offset_text
+    if match.group("relative"):
+        away = int((shown_moment - FIXED_MOMENT).total_seconds())
+        shown += f" (in {_duration(away)})" if away > 0 else f" (expired {_duration(away)} ago)"
+    return shown
 
 
-def _fixed_unix(match: re.Match) -> str:
+def _fixed_unix(match: re.Match, reference: float) -> str:
     moment = datetime.datetime.fromtimestamp(int(match.group(0)), datetime.timezone.utc)
-    return str(int(FIXED_MOMENT.timestamp())) if _near_now(moment) else match.group(0)
+    shown = _shown_moment(moment, reference)
+    return match.group(0) if shown is None else str(int(shown.timestamp()))
 
 
 NORMALISERS = [
     # HTTP Date header (RFC 9110 IMF-fixdate)
     (
         re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b"),
-        FIXED_MOMENT.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        lambda _match, _reference: FIXED_MOMENT.strftime("%a, %d %b %Y %H:%M:%S GMT"),
     ),
-    # ISO-8601 date-times with an offset; keeps the offset and shows the fixed moment in it
-    (
-        re.compile(r"\b(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>Z|[+-]\d{2}:?\d{2})"),
-        _fixed_iso,
-    ),
+    # ISO-8601 date-times with an offset; keeps the offset and shows the time in it
+    (ISO_TIME, _fixed_iso),
     # unix times in seconds, near now
     (re.compile(r"(?<![\w.-])(?:1[5-9]|2[0-4])\d{8}(?![\w.])"), _fixed_unix),
     # JWTs (from Step 5 on)
-    (re.compile(r"\beyJ[\w-]+\.eyJ[\w-]+\.[\w-]+"), "<token>"),
+    (re.compile(r"\beyJ[\w-]+\.eyJ[\w-]+\.[\w-]+"), lambda _match, _reference: "<token>"),
+    # UUIDs, such as a token's jti
+    (
+        re.compile(r"\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b"),
+        lambda _match, _reference: "<uuid>",
+    ),
 ]
 
 
-def normalise(text: str, port: int) -> str:
+def normalise(text: str, port: int, reference: float | None = None,
+              replacements: list[tuple[str, str]] | None = None) -> str:
+    """The text as a transcript shows it. `reference`: the unix time the command started (now
+    if not given); `replacements`: exact strings to replace first (key folder, key ids)."""
+    reference = time.time() if reference is None else reference
     text = text.replace("\r\n", "\n")
+    for value, placeholder in replacements or []:
+        text = text.replace(value, placeholder)
     for host in ("127.0.0.1", "localhost", "[::1]"):
         text = text.replace(f"{host}:{port}", f"{host}:{SHOWN_PORT}")
     text = re.sub(rf"--port {port}\b", f"--port {SHOWN_PORT}", text)
     for pattern, replacement in NORMALISERS:
-        text = pattern.sub(replacement, text)
+        text = pattern.sub(lambda match: replacement(match, reference), text)
     return text
 
 
@@ -429,13 +482,15 @@ def _banner_seen(banner: Path, port: int) -> bool:
     return re.search(rf"listening on \S*:{port}$", banner.read_text(errors="replace"), re.MULTILINE) is not None
 
 
-def start_server(session: Session, banner: Path, log: Path) -> tuple[subprocess.Popen, int, list[str]]:
+def start_server(session: Session, banner: Path, log: Path,
+                 extra_args: list[str] = ()) -> tuple[subprocess.Popen, int, list[str], float]:
     """Starts the step on a free port; its stdout (the banner) goes to `banner`, its stderr
-    (swift-log's lines, whose wording belongs to the dependencies) to `log`."""
+    (swift-log's lines) to `log`. Returns the process, its port, its argv and when it started."""
     binary = step_binary(session.step)
     for _attempt in range(3):
         port = free_port()
-        argv = [str(binary), "--port", str(port), *session.args]
+        argv = [str(binary), "--port", str(port), *extra_args, *session.args]
+        started = time.time()
         with open(banner, "wb") as output, open(log, "wb") as errors:
             process = subprocess.Popen(
                 argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=errors,
@@ -446,7 +501,7 @@ def start_server(session: Session, banner: Path, log: Path) -> tuple[subprocess.
         while time.monotonic() < deadline and process.poll() is None:
             # The banner proves that the process answering is ours, not another one on that port.
             if _banner_seen(banner, port) and _health_ok(port):
-                return process, port, argv
+                return process, port, argv, started
             time.sleep(0.1)
         _stop(process)
         output_text = banner.read_text(errors="replace") + log.read_text(errors="replace")
@@ -458,11 +513,65 @@ def start_server(session: Session, banner: Path, log: Path) -> tuple[subprocess.
     raise TutorialError(f"session {session.name}: could not find a free port for Step{session.step}")
 
 
-def run_command(command: Command, base: str, session: Session) -> str:
-    env = {**os.environ, "BASE": base, "COLUMNS": "80", "NO_COLOR": "1"}
+_keys_dir_steps: dict[int, bool] = {}
+
+
+def takes_keys_dir(step: int) -> bool:
+    """Whether the step reads the workshop keys (and so must be given a folder of its own)."""
+    if step not in _keys_dir_steps:
+        result = subprocess.run([str(step_binary(step)), "--help"], cwd=ROOT, capture_output=True, text=True,
+                                env={**os.environ, "COLUMNS": "200"}, timeout=COMMAND_TIMEOUT)
+        _keys_dir_steps[step] = "--keys-dir" in result.stdout + result.stderr
+    return _keys_dir_steps[step]
+
+
+_checked_tools: set[str] = set()
+
+
+def check_tools(command: Command) -> None:
+    """Builds a workshop program a command runs from .build/debug if it is missing (as for steps),
+    and warns when it is older than its sources."""
+    for name in sorted(set(re.findall(r"\.build/debug/([\w-]+)", command.text))):
+        if name in _checked_tools or re.fullmatch(r"Step\d+", name):
+            continue
+        binary = ROOT / ".build" / "debug" / name
+        if not binary.exists():
+            print(f"  building {name} (swift build --product {name}) …", file=sys.stderr)
+            result = subprocess.run(["swift", "build", "--product", name], cwd=ROOT)
+            if result.returncode != 0 or not binary.exists():
+                raise TutorialError(f"swift build --product {name} failed")
+        elif (ROOT / name).is_dir():
+            sources = [*(ROOT / name).rglob("*.swift"), *(ROOT / "Sources" / "WorkshopSupport").rglob("*.swift")]
+            if max((p.stat().st_mtime for p in sources), default=0) > binary.stat().st_mtime:
+                print(f"  warning: {rel(binary)} is older than its sources; captures may be stale "
+                      f"(run swift build --product {name})", file=sys.stderr)
+        _checked_tools.add(name)
+
+
+# Runs around each command, so that the variables and functions it defines reach the next ones.
+SHELL_STATE = r'''__tutorial_baseline=" $(compgen -v | tr '\n' ' ') "
+source "$TUTORIAL_STATE"
+__tutorial_save() {
+  local name
+  {
+    for name in $(compgen -v); do
+      case "$__tutorial_baseline" in *" $name "*) continue ;; esac
+      case "$name" in __tutorial* | BASH* | PIPESTATUS | REPLY | OPTARG | MAPFILE | _) continue ;; esac
+      declare -p "$name"
+    done
+    declare -f
+  } > "$TUTORIAL_STATE.new" && mv "$TUTORIAL_STATE.new" "$TUTORIAL_STATE"
+}
+trap __tutorial_save EXIT
+'''
+
+
+def run_command(command: Command, base: str, session: Session, env_extra: dict[str, str] | None = None) -> str:
+    env = {**os.environ, "BASE": base, "COLUMNS": "80", "NO_COLOR": "1", **(env_extra or {})}
     env.pop("JQ_COLORS", None)
+    script = SHELL_STATE + command.text + "\n" if "TUTORIAL_STATE" in env else command.text
     process = subprocess.Popen(
-        ["bash", "-o", "pipefail", "-c", command.text],
+        ["bash", "-o", "pipefail", "-c", script],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so a timeout can stop curl and jq too
     )
@@ -481,24 +590,118 @@ def run_command(command: Command, base: str, session: Session) -> str:
     return text
 
 
+class ServerLog:
+    """The server's own log lines, read as they arrive, in the form a transcript shows them."""
+
+    def __init__(self, path: Path, step: int):
+        self.path = path
+        self.offset = 0
+        self.line = re.compile(
+            rf"^\S+ (?P<level>\w+) (?P<label>\S+?):(?P<metadata>.*?) \[(?P<source>Step{step})\] (?P<message>.*)$"
+        )
+
+    def new_lines(self) -> list[str]:
+        """Complete lines written since the last call; waits until the log has been quiet for 0.1s."""
+        deadline = time.monotonic() + 2
+        size = -1
+        while time.monotonic() < deadline:
+            current = self.path.stat().st_size
+            if current == size:
+                break
+            size = current
+            time.sleep(0.1)
+        data = self.path.read_bytes()[self.offset:]
+        complete = data[: data.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        shown = []
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            match = self.line.match(line)
+            if match:
+                metadata = re.sub(r" hb\.request\.id=\S+", "", match.group("metadata"))  # random per request
+                shown.append(f"[server log] {match.group('level')} {match.group('label')}:{metadata} "
+                             f"[{match.group('source')}] {match.group('message')}")
+        return shown
+
+
+class KeyNames:
+    """Placeholders for the key ids and moduli of the session's key folder, which are new every run."""
+
+    def __init__(self):
+        self.kids: list[str] = []
+        self.moduli: list[str] = []
+
+    def learn(self, jwks_text: str) -> None:
+        try:
+            keys = json.loads(jwks_text).get("keys", [])
+        except (ValueError, AttributeError):
+            return
+        for key in keys if isinstance(keys, list) else []:
+            if not isinstance(key, dict):
+                continue
+            for value, known in ((key.get("kid"), self.kids), (key.get("n"), self.moduli)):
+                if isinstance(value, str) and value and value not in known:
+                    known.append(value)
+
+    def replacements(self) -> list[tuple[str, str]]:
+        named = [(n, f"<n{'' if i == 0 else f'-{i + 1}'}>") for i, n in enumerate(self.moduli)]
+        named += [(kid, f"<kid{'' if i == 0 else f'-{i + 1}'}>") for i, kid in enumerate(self.kids)]
+        return sorted(named, key=lambda pair: -len(pair[0]))  # a longer value first, in case one contains another
+
+
+def _fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", errors="replace") if response.status == 200 else None
+    except (urllib.error.URLError, OSError):
+        return None
+
+
 def capture(session: Session) -> str:
     """Runs a session against a fresh server and returns its normalised transcript."""
     with tempfile.TemporaryDirectory(prefix="tutorial-") as scratch:
-        banner, log = Path(scratch) / "stdout.txt", Path(scratch) / "stderr.txt"
-        process, port, argv = start_server(session, banner, log)
+        scratch_path = Path(os.path.realpath(scratch))
+        banner, log = scratch_path / "stdout.txt", scratch_path / "stderr.txt"
+        state = scratch_path / "state.sh"
+        state.write_text("")
+        env_extra = {"TUTORIAL_STATE": str(state)}
+        extra_args: list[str] = []
+        replacements: list[tuple[str, str]] = []
+        keys = scratch_path / "keys"
+        if takes_keys_dir(session.step):
+            extra_args = ["--keys-dir", str(keys)]
+            env_extra["KEYS"] = str(keys)
+            replacements = [(str(keys), "$KEYS")]
+            if scratch != str(scratch_path):
+                replacements.append((os.path.join(scratch, "keys"), "$KEYS"))
+        key_names = KeyNames()
+        server_log = ServerLog(log, session.step)
+        process, port, argv, started = start_server(session, banner, log, extra_args)
         try:
-            parts = []
+            parts: list[tuple[str, float]] = []  # raw text, and when its command started
+            base = f"http://127.0.0.1:{port}"
+            jwks = _fetch(f"{base}/.well-known/jwks.json")
+            if jwks:
+                key_names.learn(jwks)
+            startup_log = server_log.new_lines() if session.show_log else []
             if session.show_server:
                 shown = " ".join([rel(Path(argv[0])), *argv[1:]])
-                parts.append(f"$ {shown}\n{banner.read_text(errors='replace').rstrip()}\n")
-            base = f"http://127.0.0.1:{port}"
+                lines = [f"$ {shown}", *startup_log, banner.read_text(errors="replace").rstrip()]
+                parts.append(("\n".join(lines) + "\n", started))
             for command in session.commands:
-                output = run_command(command, base, session)
+                check_tools(command)
+                command_started = time.time()
+                output = run_command(command, base, session, env_extra)
+                if (keys / "jwks.json").is_file():
+                    key_names.learn((keys / "jwks.json").read_text(errors="replace"))
                 shown = "".join(c + "\n" for c in command.comments) + "$ " + command.text + "\n"
-                parts.append(shown + output.rstrip("\n") + ("\n" if output.strip() else ""))
+                shown += output.rstrip("\n") + ("\n" if output.strip() else "")
+                if session.show_log:
+                    shown += "".join(line + "\n" for line in server_log.new_lines())
+                parts.append((shown, command_started))
         finally:
             _stop(process)
-        return normalise("\n".join(parts), port)
+        replacements += key_names.replacements()
+        return "\n".join(normalise(text, port, reference, replacements) for text, reference in parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,7 +710,10 @@ def capture(session: Session) -> str:
 
 DIRECTIVE = re.compile(r"^<!--\s*(include|session)\b(.*?)(-->)?\s*$")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-ALLOWED = {"include": {"file", "decl", "diff", "session"}, "session": {"name", "step", "show-server", "args"}}
+ALLOWED = {
+    "include": {"file", "decl", "diff", "session"},
+    "session": {"name", "step", "show-server", "show-log", "args"},
+}
 
 
 def attributes_of(match: re.Match, where: str) -> dict[str, str]:
