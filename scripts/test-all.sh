@@ -4,7 +4,7 @@
 # tutorial's drift check. Ends with a line "N passed, M failed" (one per stage).
 #
 # Usage: scripts/test-all.sh            (from anywhere inside the repository)
-# Needs: the Swift toolchain, curl, jq, python3 with venv. It creates .venv/ with the
+# Needs: the Swift toolchain, curl, jq, openssl, xxd, python3 with venv. It creates .venv/ with the
 # official Python MCP client (Tests/Interop/python/requirements.txt) on first run.
 set -uo pipefail
 
@@ -12,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 2
 
 missing=()
-for tool in swift curl jq python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in swift curl jq openssl xxd python3; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-all: missing tools: ${missing[*]} (see README.md, Prerequisites)" >&2
   exit 2
@@ -53,7 +53,7 @@ prepare_venv() {
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 }
 stage "python venv with the official mcp client" prepare_venv
-stage "python client interop (Steps 2-4, both eras)" "$root/Tests/Interop/python/run_interop.sh"
+stage "python client interop (both eras)" "$root/Tests/Interop/python/run_interop.sh"
 
 stage "test_steps/run_all.sh" "$root/test_steps/run_all.sh"
 stage "tutorial check" python3 "$root/tutorial/tools/tutorial.py" check
