@@ -34,6 +34,7 @@ let package = Package(
         step(6),
         step(7),
         step(8),
+        step(9),
         .executableTarget(
             name: "generate_token",
             dependencies: [
@@ -46,7 +47,7 @@ let package = Package(
         ),        .testTarget(
             name: "StepTests",
             dependencies: [
-                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "generate_token",
+                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "generate_token",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

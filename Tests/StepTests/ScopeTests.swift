@@ -47,7 +47,7 @@ struct Operation: CustomTestStringConvertible, Sendable {
     static let greeting = Operation(name: "prompts/get greeting", method: "prompts/get", params: ["name": "greeting", "arguments": ["name": "Ada"]])
 }
 
-@Suite("Scopes and roles (Step 8)")
+@Suite("Scopes and roles (Steps 8-9)")
 struct ScopeTests {
     static let matrix: [(Caller, Operation, HTTPResponse.Status)] = [
         (.guest, .initialize, .ok), (.guest, .toolsList, .ok), (.guest, .promptsList, .ok),
@@ -60,9 +60,10 @@ struct ScopeTests {
         (.noScopes, .initialize, .ok), (.noScopes, .toolsList, .forbidden), (.noScopes, .echo, .forbidden),
     ]
 
-    @Test("each caller gets the status the policy table says, in both eras", arguments: matrix)
-    func policyMatrix(caller: Caller, operation: Operation, expected: HTTPResponse.Status) async throws {
-        try await StepUnderTest.step8.withoutToken { client async throws in
+    @Test("each caller gets the status the policy table says, in both eras", arguments: StepUnderTest.policySteps, matrix)
+    func policyMatrix(step: StepUnderTest, row: (caller: Caller, operation: Operation, expected: HTTPResponse.Status)) async throws {
+        let (caller, operation, expected) = row
+        try await step.withoutToken { client async throws in
             let legacy = BearerClient(client: client, token: caller.token)
             #expect(try await legacy.legacy(operation.method, params: operation.params).status == expected)
             guard operation.method != "initialize" else { return }
@@ -94,8 +95,9 @@ struct ScopeTests {
                 #expect(exchange.result?["cacheScope"] == "private")
                 return exchange.result?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             }
-            #expect(try await toolNames(.admin) == ["echo", "get_time", "server_status"])
-            #expect(try await toolNames(.user) == ["echo", "get_time"])
+            #expect(try await Array(toolNames(.admin).prefix(3)) == ["echo", "get_time", "server_status"])
+            #expect(try await Array(toolNames(.user).prefix(2)) == ["echo", "get_time"])
+            #expect(try await !toolNames(.user).contains("server_status"))
             #expect(try await toolNames(.guest) == [])
             let prompts = try await BearerClient(client: client, token: Caller.guest.token).legacy("prompts/list")
             #expect(prompts.result?["prompts"] == [])

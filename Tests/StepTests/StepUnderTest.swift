@@ -11,18 +11,20 @@ import WorkshopSupport
 @testable import Step6
 @testable import Step7
 @testable import Step8
+@testable import Step9
 
 /// A step's application, driven in process through Hummingbird's router test client.
 /// From Step 6 on, the client sends a valid bearer token unless the test sends its own.
 enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
-    case step1 = 1, step2, step3, step4, step5, step6, step7, step8
+    case step1 = 1, step2, step3, step4, step5, step6, step7, step8, step9
 
-    static let mcpSteps: [Self] = [.step2, .step3, .step4, .step5, .step6, .step7, .step8]
-    static let listingSteps: [Self] = [.step3, .step4, .step5, .step6, .step7, .step8]
-    static let dispatchSteps: [Self] = [.step4, .step5, .step6, .step7, .step8]
-    static let jwksSteps: [Self] = [.step5, .step6, .step7, .step8]
-    static let authSteps: [Self] = [.step6, .step7, .step8]
-    static let metadataSteps: [Self] = [.step7, .step8]
+    static let mcpSteps: [Self] = [.step2, .step3, .step4, .step5, .step6, .step7, .step8, .step9]
+    static let listingSteps: [Self] = [.step3, .step4, .step5, .step6, .step7, .step8, .step9]
+    static let dispatchSteps: [Self] = [.step4, .step5, .step6, .step7, .step8, .step9]
+    static let jwksSteps: [Self] = [.step5, .step6, .step7, .step8, .step9]
+    static let authSteps: [Self] = [.step6, .step7, .step8, .step9]
+    static let metadataSteps: [Self] = [.step7, .step8, .step9]
+    static let policySteps: [Self] = [.step8, .step9]
 
     var testDescription: String { "Step\(rawValue)" }
 
@@ -38,7 +40,7 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         case .step3: return try await Step3.buildApplication(options).test(.router, body)
         case .step4: return try await Step4.buildApplication(options).test(.router, body)
         case .step5: return try await Step5.buildApplication(options, keyFiles: TestKeys.files).test(.router, body)
-        case .step6, .step7, .step8:
+        case .step6, .step7, .step8, .step9:
             // The audience follows the options, as the server's does.
             let token = TokenForge.with { $0["aud"] = .string("\(options.baseURL)/mcp") }
             return try await withoutToken(options) { client in try await body(BearerClient(client: client, token: token)) }
@@ -60,6 +62,10 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         case .step8:
             let auth = Step8.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
             return try await Step8.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
+        case .step9:
+            let auth = Step9.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            let data = Step9.DataOptions(dataDirectory: TestKeys.emptyFolder().directory.path)
+            return try await Step9.buildApplication(options, keyFiles: TestKeys.files, auth: auth, data: data).test(.router, body)
         default:
             preconditionFailure("\(self) has no token checks")
         }

@@ -1,0 +1,95 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import WorkshopSupport
+
+/// Verifies an RS256 JWT access token, one check at a time: the header first, then the
+/// signature, then the claims, so that nothing unverified is trusted (RFC 8725 §3, RFC 9068 §4).
+struct AccessTokenVerifier: Sendable {
+    let keys: TrustedKeys
+    /// The `iss` value to expect, compared exactly (RFC 9068 §4 step 3).
+    let issuer: String
+    /// This server's canonical resource URI; `aud` must contain it (RFC 8707, RFC 9068 §4 step 4).
+    let audience: String
+    /// `at+jwt` keeps other JWTs (ID tokens, say) from passing as access tokens (RFC 9068 §4 step 1, RFC 8725 §3.11).
+    let acceptedTypes: Set<String>
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    let leeway: TimeInterval = 60
+
+    init(keys: TrustedKeys, issuer: String, audience: String, acceptJWTType: Bool = false) {
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        acceptedTypes = acceptJWTType ? ["at+jwt", "application/at+jwt", "jwt"] : ["at+jwt", "application/at+jwt"]
+    }
+
+    /// Why a token was refused: for the log, never for the client.
+    struct Rejection: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func verify(_ token: String, now: Date = Date()) throws(Rejection) -> VerifiedToken {
+        // JWS compact serialization: exactly three base64url parts (RFC 7515 §7.1).
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw Rejection(description: "\(parts.count) parts instead of 3") }
+        guard let header = Self.jsonObject(parts[0]) else { throw Rejection(description: "header is not base64url JSON") }
+
+        // Only the algorithm we use; never what the token asks for (RFC 8725 §2.1, §3.1).
+        guard header["alg"] == "RS256" else { throw Rejection(description: "alg \(header["alg"]?.jsonText ?? "missing") not allowed") }
+        guard let type = header["typ"]?.stringValue, acceptedTypes.contains(type.lowercased()) else {
+            throw Rejection(description: "typ \(header["typ"]?.jsonText ?? "missing") is not at+jwt")
+        }
+        // An extension we do not understand must not be ignored (RFC 7515 §4.1.11).
+        guard header["crit"] == nil else { throw Rejection(description: "crit header present") }
+        // The key comes from our own set, by id; jwk, jku and x5u in the header are never followed.
+        guard let kid = header["kid"]?.stringValue, let key = keys.keys[kid] else {
+            throw Rejection(description: "kid \(header["kid"]?.jsonText ?? "missing") is not a trusted key")
+        }
+
+        guard let signature = Base64URL.decode(parts[2]), !signature.isEmpty else {
+            throw Rejection(description: "signature is not base64url")
+        }
+        let digest = SHA256.hash(data: Data("\(parts[0]).\(parts[1])".utf8))
+        guard key.isValidSignature(.init(rawRepresentation: signature), for: digest, padding: .insecurePKCS1v1_5) else {
+            throw Rejection(description: "signature does not verify")
+        }
+
+        guard let claims = Self.jsonObject(parts[1]) else { throw Rejection(description: "claims are not base64url JSON") }
+        return try checkClaims(claims, now: now.timeIntervalSince1970)
+    }
+
+    /// RFC 7519 §4.1 and RFC 9068 §4: issuer, audience, and the time window.
+    func checkClaims(_ claims: [String: JSONValue], now: TimeInterval) throws(Rejection) -> VerifiedToken {
+        guard claims["iss"]?.stringValue == issuer else {
+            throw Rejection(description: "iss \(claims["iss"]?.jsonText ?? "missing") is not \(issuer)")
+        }
+        let audiences = claims["aud"]?.arrayValue ?? claims["aud"].map { [$0] } ?? []
+        guard audiences.contains(.string(audience)) else {
+            throw Rejection(description: "aud \(claims["aud"]?.jsonText ?? "missing") does not contain \(audience)")
+        }
+        guard let expiry = try Self.numericDate(claims, "exp") else { throw Rejection(description: "exp missing") }
+        guard now < expiry + leeway else { throw Rejection(description: "expired at \(Int(expiry))") }
+        if let notBefore = try Self.numericDate(claims, "nbf"), notBefore > now + leeway {
+            throw Rejection(description: "not valid before \(Int(notBefore))")
+        }
+        if let issuedAt = try Self.numericDate(claims, "iat"), issuedAt > now + leeway {
+            throw Rejection(description: "issued in the future at \(Int(issuedAt))")
+        }
+        guard let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw Rejection(description: "sub missing") }
+        return VerifiedToken(claims: claims, subject: subject, expiresAt: Date(timeIntervalSince1970: expiry))
+    }
+
+    /// A NumericDate is a JSON number of seconds (RFC 7519 §2); anything else is refused.
+    static func numericDate(_ claims: [String: JSONValue], _ name: String) throws(Rejection) -> TimeInterval? {
+        switch claims[name] {
+        case nil: return nil
+        case .int(let seconds)?: return TimeInterval(seconds)
+        case .double(let seconds)? where seconds.isFinite: return seconds
+        default: throw Rejection(description: "\(name) is not a number")
+        }
+    }
+
+    static func jsonObject(_ part: Substring) -> [String: JSONValue]? {
+        Base64URL.decode(part).flatMap { try? JSONValue(parsing: $0) }?.objectValue
+    }
+}

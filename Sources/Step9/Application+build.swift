@@ -1,0 +1,46 @@
+import Hummingbird
+import Logging
+import WorkshopSupport
+
+/// Builds the application: the router plus where it listens and what it prints at start-up.
+func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) throws
+    -> some ApplicationProtocol
+{
+    let logger = options.makeLogger(label: ServerIdentity.label)
+    let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
+    let notes = try NotesStore(file: data.notesFile)
+    let router = buildRouter(options, trustedKeys: trustedKeys, auth: auth, notes: notes)
+    return Application(
+        router: router,
+        configuration: options.applicationConfiguration(serverName: ServerIdentity.label),
+        onServerRunning: options.announce(
+            ServerIdentity.title,
+            urls: [
+                ("Health", "/health"), ("MCP endpoint", "/mcp"), ("JWKS", "/.well-known/jwks.json"),
+                ("Resource metadata", "/.well-known/oauth-protected-resource/mcp"),
+            ]
+        ),
+        logger: logger
+    )
+}
+
+/// Every route of this step, in one place.
+func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, auth: AuthOptions, notes: NotesStore)
+    -> Router<MCPRequestContext>
+{
+    let router = Router(context: MCPRequestContext.self)
+    router.addMiddleware { RequestLogger() }
+    router.get("/health") { _, _ in Health.current }
+    router.get("/.well-known/jwks.json") { _, _ in trustedKeys.jwksResponse() }
+    // The audience tokens must name: this server's canonical MCP endpoint URI (RFC 8707).
+    let verifier = AccessTokenVerifier(
+        keys: trustedKeys, issuer: auth.issuer, audience: "\(options.baseURL)/mcp", acceptJWTType: auth.acceptJWTType)
+    let metadata = ProtectedResourceMetadata(baseURL: options.baseURL, resourcePath: "/mcp", authorizationServers: [auth.issuer])
+    // RFC 9728 §3.1 path for /mcp, and the root path that MCP clients try next.
+    router.get(RouterPath(stringLiteral: metadata.path)) { _, _ in metadata.response() }
+    router.get("/.well-known/oauth-protected-resource") { _, _ in metadata.response() }
+    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
+    MCPEndpoint(server: MCPServer(notes: notes), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
+        .addRoutes(to: mcp, path: "")
+    return router
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import WorkshopSupport
+
+/// What this server trusts: which issuer, and how strictly the token type is checked.
+struct AuthOptions: ParsableArguments, Sendable {
+    @Option(help: ArgumentHelp("The issuer whose tokens are accepted; must equal their iss claim exactly.", valueName: "url"))
+    var issuer: String = WorkshopDefaults.issuer
+
+    @Flag(
+        name: .customLong("accept-jwt-typ"),
+        help: "Also accept tokens typed 'JWT', for issuers that do not yet send 'at+jwt' (RFC 9068 §2.1)."
+    )
+    var acceptJWTType = false
+
+    init() {}
+
+    init(issuer: String, acceptJWTType: Bool = false) {
+        self.issuer = issuer
+        self.acceptJWTType = acceptJWTType
+    }
+}

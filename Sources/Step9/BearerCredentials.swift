@@ -1,0 +1,51 @@
+import HTTPTypes
+import Hummingbird
+
+/// What a request presented in `Authorization`: the only place a token is read from
+/// (RFC 6750 §2.1; MCP authorization: never the query string, never the body).
+enum BearerCredentials: Equatable {
+    case none
+    case malformed(String)
+    case token(String)
+
+    /// Tokens longer than this are refused before anything parses them.
+    static let maxLength = 8192
+
+    init(_ headers: HTTPFields) {
+        let values = headers[values: .authorization]
+        guard let value = values.first else {
+            self = .none
+            return
+        }
+        guard values.count == 1 else {
+            self = .malformed("more than one Authorization header")
+            return
+        }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+        // The scheme name is case-insensitive (RFC 9110 §11.1); another scheme is no bearer token.
+        guard parts[0].lowercased() == "bearer" else {
+            self = .none
+            return
+        }
+        let token = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        if token.isEmpty {
+            self = .malformed("empty bearer token")
+        } else if token.utf8.count > Self.maxLength {
+            self = .malformed("bearer token longer than \(Self.maxLength) bytes")
+        } else if !token.utf8.allSatisfy(Self.isTokenCharacter) {
+            self = .malformed("bearer token has characters outside RFC 6750's b64token")
+        } else {
+            self = .token(token)
+        }
+    }
+
+    /// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "-._~+/=".utf8.contains(byte)
+        }
+    }
+}

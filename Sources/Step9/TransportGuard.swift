@@ -1,0 +1,47 @@
+import Hummingbird
+import WorkshopSupport
+
+/// HTTP checks every `/mcp` request passes before its body is read (MCP basic/transports).
+struct TransportGuard: Sendable {
+    /// The origin of the public URL: a page served from there may call us.
+    let publicOrigin: String?
+
+    init(publicURL: String) {
+        publicOrigin = PublicURL.origin(of: publicURL)
+    }
+
+    /// DNS rebinding defence: a present `Origin` must be local or our own, else 403.
+    func checkOrigin(_ headers: HTTPFields) throws(JSONRPCError) {
+        guard let origin = headers[.origin] else { return }
+        guard let normalised = PublicURL.origin(of: origin), isAllowed(normalised) else {
+            throw .invalidRequest("Origin not allowed", status: .forbidden)
+        }
+    }
+
+    /// Only JSON bodies (415), and only clients that accept a JSON answer (406).
+    func checkContentNegotiation(_ headers: HTTPFields) throws(JSONRPCError) {
+        let contentType = headers[.contentType].map(Self.mediaType) ?? ""
+        guard contentType == "application/json" else {
+            throw .invalidRequest("Content-Type must be application/json", status: .unsupportedMediaType)
+        }
+        if let accept = headers[.accept] {
+            let ranges = accept.split(separator: ",").map { Self.mediaType(String($0)) }
+            guard ranges.contains(where: { ["application/json", "application/*", "*/*"].contains($0) }) else {
+                throw .invalidRequest("Accept must allow application/json", status: .notAcceptable)
+            }
+        }
+    }
+
+    private func isAllowed(_ origin: String) -> Bool {
+        if origin == publicOrigin { return true }
+        let local = ["localhost", "127.0.0.1", "[::1]"]
+        return ["http", "https"].contains { scheme in
+            local.contains { host in origin == "\(scheme)://\(host)" || origin.hasPrefix("\(scheme)://\(host):") }
+        }
+    }
+
+    /// `application/json; charset=utf-8` → `application/json`.
+    private static func mediaType(_ value: String) -> String {
+        value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+}

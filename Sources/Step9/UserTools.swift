@@ -1,0 +1,91 @@
+import Foundation
+import WorkshopSupport
+
+/// Tools that act for the caller. Who the caller is comes from the verified token, and only
+/// from there: never from arguments, never from `clientInfo` (MCP security best practices).
+struct UserTools: Sendable {
+    let notes: NotesStore
+
+    static let definitions: [JSONValue] = [whoami, noteCreate, noteList, noteRead, noteDelete]
+
+    /// Runs the tool named in `params` if it is one of these; nil otherwise.
+    func call(_ params: [String: JSONValue], caller: VerifiedToken?) async -> [String: JSONValue]? {
+        let name = params["name"]?.stringValue ?? ""
+        guard Self.definitions.contains(where: { $0["name"] == .string(name) }) else { return nil }
+        guard let caller else { return Self.failure("Sign in first.") }
+        let arguments = params["arguments"]?.objectValue ?? [:]
+        switch name {
+        case "whoami":
+            guard arguments.isEmpty else { return Self.failure("whoami takes no arguments: who you are comes from your token.") }
+            return ToolRunner.success(Self.identity(of: caller))
+        case "note_create": return await create(arguments, caller)
+        case "note_list": return await list(caller)
+        case "note_read": return await read(arguments, caller)
+        default: return await delete(arguments, caller)
+        }
+    }
+
+    /// Everything the server knows about the caller, all of it from the token.
+    static func identity(of caller: VerifiedToken) -> JSONValue {
+        [
+            "subject": .string(caller.subject),
+            "username": .string(caller.claims["preferred_username"]?.stringValue ?? caller.subject),
+            "client_id": caller.clientID.map { .string($0) } ?? .null,
+            "scopes": .array(caller.scopes.map { .string($0) }),
+            "effective_scopes": .array(AccessPolicy.effectiveScopes(of: caller).sorted().map { .string($0) }),
+            "roles": .array(caller.roles.map { .string($0) }),
+            "expires_at": .string(ISO8601DateFormatter().string(from: caller.expiresAt)),
+        ]
+    }
+
+    func create(_ arguments: [String: JSONValue], _ caller: VerifiedToken) async -> [String: JSONValue] {
+        guard Set(arguments.keys).isSubset(of: ["title", "text"]),
+            let title = arguments["title"]?.stringValue, (1...200).contains(title.unicodeScalars.count),
+            let text = arguments["text"]?.stringValue, (1...10_000).contains(text.unicodeScalars.count)
+        else { return Self.failure("note_create needs a title (1-200 characters) and a text (1-10000 characters).") }
+        do {
+            let note = try await notes.create(owner: caller.subject, title: title, text: text)
+            return ToolRunner.success(["id": .string(note.id), "title": .string(note.title), "created_at": .string(note.createdAt)])
+        } catch {
+            return Self.failure(error.description)
+        }
+    }
+
+    /// Your own notes; an administrator sees everyone's titles, to keep the store in order.
+    func list(_ caller: VerifiedToken) async -> [String: JSONValue] {
+        let everyone = AccessPolicy.effectiveScopes(of: caller).contains("mcp:admin")
+        let found = await notes.list(ownedBy: everyone ? nil : caller.subject)
+        let summaries: [JSONValue] = found.map {
+            ["id": .string($0.id), "title": .string($0.title), "created_at": .string($0.createdAt), "owner": .string($0.owner)]
+        }
+        return ToolRunner.success(["notes": .array(summaries), "all_users": .bool(everyone)])
+    }
+
+    func read(_ arguments: [String: JSONValue], _ caller: VerifiedToken) async -> [String: JSONValue] {
+        guard let id = Self.noteID(arguments) else { return Self.failure("note_read needs the id of one of your notes.") }
+        // Another user's note and no note at all get the same answer: ids reveal nothing.
+        guard let note = await notes.note(id: id, ownedBy: caller.subject) else { return Self.failure("No note with that id.") }
+        return ToolRunner.success([
+            "id": .string(note.id), "title": .string(note.title), "text": .string(note.text), "created_at": .string(note.createdAt),
+        ])
+    }
+
+    func delete(_ arguments: [String: JSONValue], _ caller: VerifiedToken) async -> [String: JSONValue] {
+        guard let id = Self.noteID(arguments) else { return Self.failure("note_delete needs the id of one of your notes.") }
+        do {
+            guard try await notes.delete(id: id, ownedBy: caller.subject) else { return Self.failure("No note with that id.") }
+            return ToolRunner.success(["id": .string(id), "deleted": true])
+        } catch {
+            return Self.failure(error.description)
+        }
+    }
+
+    static func noteID(_ arguments: [String: JSONValue]) -> String? {
+        guard Set(arguments.keys) == ["id"], let id = arguments["id"]?.stringValue, (1...64).contains(id.count) else { return nil }
+        return id
+    }
+
+    static func failure(_ message: String) -> [String: JSONValue] {
+        ["content": [["type": "text", "text": .string(message)]], "isError": true]
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WorkshopSupport
+
+@testable import Step9
+
+/// Step 9 with one notes folder shared by every client of a test, each client with its own token.
+func withStepNine(
+    notesFolder: KeyFiles = TestKeys.emptyFolder(),
+    _ body: @Sendable (_ as: @escaping @Sendable (Caller) -> any TestClientProtocol) async throws -> Void
+) async throws {
+    let app = try Step9.buildApplication(
+        StepUnderTest.options, keyFiles: TestKeys.files, auth: Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+        data: Step9.DataOptions(dataDirectory: notesFolder.directory.path))
+    try await app.test(.router) { client in
+        try await body { caller in BearerClient(client: client, token: caller.token) }
+    }
+}
+
+extension Caller {
+    static let alice = Caller(name: "alice", scope: "mcp:read mcp:tools mcp:prompts", roles: ["user"])
+    static let bob = Caller(name: "bob", scope: "mcp:read mcp:tools mcp:prompts", roles: ["user"])
+    static let root = Caller(name: "root", scope: "mcp:admin", roles: ["admin"])
+}
+
+extension TestClientProtocol {
+    func tool(_ name: String, _ arguments: [String: JSONValue] = [:]) async throws -> JSONValue {
+        let exchange = try await legacy("tools/call", params: ["name": .string(name), "arguments": .object(arguments)])
+        return exchange.result ?? .null
+    }
+}
+
+@Suite("User-aware tools (Step 9)")
+struct UserToolsTests {
+    @Test("whoami tells subject, username, scopes, roles and expiry from the token alone")
+    func whoamiComesFromToken() async throws {
+        try await withStepNine { client async throws in
+            let me = try await client(.alice).tool("whoami")["structuredContent"]
+            #expect(me?["subject"] == "alice")
+            #expect(me?["scopes"] == ["mcp:read", "mcp:tools", "mcp:prompts"])
+            #expect(me?["roles"] == ["user"])
+            #expect(me?["expires_at"]?.stringValue?.hasSuffix("Z") == true)
+            let claimed = try await client(.alice).tool("whoami", ["subject": "root"])
+            #expect(claimed["isError"] == true)
+            let initialize = try await client(.bob).legacy("initialize", params: [
+                "protocolVersion": "2025-11-25", "capabilities": [:], "clientInfo": ["name": "alice", "version": "1"],
+            ])
+            #expect(initialize.result?["instructions"]?.stringValue?.contains("signed in as bob") == true)
+        }
+    }
+
+    @Test("a note round-trips for its owner: create, list, read, delete")
+    func noteLifecycle() async throws {
+        try await withStepNine { client async throws in
+            let created = try await client(.alice).tool("note_create", ["title": "Plan", "text": "Ship step 9"])
+            let id = try #require(created["structuredContent"]?["id"]?.stringValue)
+            #expect(id.count >= 22)
+            let listed = try await client(.alice).tool("note_list")["structuredContent"]?["notes"]?.arrayValue
+            #expect(listed?.map { $0["id"] } == [.string(id)])
+            let read = try await client(.alice).tool("note_read", ["id": .string(id)])
+            #expect(read["structuredContent"]?["text"] == "Ship step 9")
+            #expect(try await client(.alice).tool("note_delete", ["id": .string(id)])["structuredContent"]?["deleted"] == true)
+            #expect(try await client(.alice).tool("note_read", ["id": .string(id)])["isError"] == true)
+        }
+    }
+
+    @Test("Alice's notes are invisible to Bob by every route: list, read, delete, guessed ids")
+    func notesAreIsolatedBetweenUsers() async throws {
+        try await withStepNine { client async throws in
+            let created = try await client(.alice).tool("note_create", ["title": "Diary", "text": "alice's secret"])
+            let id = try #require(created["structuredContent"]?["id"]?.stringValue)
+            let bobsList = try await client(.bob).tool("note_list")["structuredContent"]?["notes"]
+            #expect(bobsList == [])
+            for guess in [id, id.uppercased(), "", "../\(id)", "*", String(id.dropLast())] {
+                let read = try await client(.bob).tool("note_read", ["id": .string(guess)])
+                #expect(read["isError"] == true)
+                #expect(read.jsonText.contains("alice's secret") == false)
+                #expect(try await client(.bob).tool("note_delete", ["id": .string(guess)])["isError"] == true)
+            }
+            // Arguments cannot claim another owner.
+            let smuggled = try await client(.bob).tool("note_read", ["id": .string(id), "owner": "alice"])
+            #expect(smuggled["isError"] == true)
+            // Unknown and foreign ids get the same answer, so ids reveal nothing.
+            let unknown = try await client(.bob).tool("note_read", ["id": "AAAAAAAAAAAAAAAAAAAAAA"])
+            let foreign = try await client(.bob).tool("note_read", ["id": .string(id)])
+            #expect(unknown == foreign)
+            // Alice still has it: Bob's delete attempts changed nothing.
+            #expect(try await client(.alice).tool("note_read", ["id": .string(id)])["structuredContent"]?["text"] == "alice's secret")
+        }
+    }
+
+    @Test("an administrator lists everyone's note titles but cannot read others' notes")
+    func adminListsAllButReadsOnlyOwn() async throws {
+        try await withStepNine { client async throws in
+            let id = try #require(try await client(.alice).tool("note_create", ["title": "A", "text": "private"])["structuredContent"]?["id"]?.stringValue)
+            _ = try await client(.bob).tool("note_create", ["title": "B", "text": "private too"])
+            let all = try await client(.root).tool("note_list")["structuredContent"]
+            #expect(all?["all_users"] == true)
+            #expect(Set(all?["notes"]?.arrayValue?.compactMap { $0["owner"]?.stringValue } ?? []) == ["alice", "bob"])
+            #expect(all?.jsonText.contains("private") == false)
+            #expect(try await client(.root).tool("note_read", ["id": .string(id)])["isError"] == true)
+        }
+    }
+
+    @Test("notes survive a restart, and the file holds whole versions after concurrent writes")
+    func notesPersistUnderConcurrency() async throws {
+        let folder = TestKeys.emptyFolder()
+        try await withStepNine(notesFolder: folder) { client async throws in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        let caller: Caller = index.isMultiple(of: 2) ? .alice : .bob
+                        let result = try await client(caller).tool("note_create", ["title": .string("n\(index)"), "text": "x"])
+                        #expect(result["isError"] == false)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let file = folder.directory.appendingPathComponent("notes.json")
+        let saved = try JSONDecoder().decode([NotesStore.Note].self, from: Data(contentsOf: file))
+        #expect(saved.count == 40)
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o600)
+        try await withStepNine(notesFolder: folder) { client async throws in
+            let notes = try await client(.alice).tool("note_list")["structuredContent"]?["notes"]?.arrayValue
+            #expect(notes?.count == 20)
+        }
+    }
+
+    @Test("a corrupt notes file stops Step 9 with a clear message and is left untouched")
+    func corruptNotesFileIsReported() throws {
+        let folder = TestKeys.emptyFolder()
+        try FileManager.default.createDirectory(at: folder.directory, withIntermediateDirectories: true)
+        let file = folder.directory.appendingPathComponent("notes.json")
+        try Data("{ half a file".utf8).write(to: file)
+        #expect {
+            try Step9.buildApplication(
+                StepUnderTest.options, keyFiles: TestKeys.files, auth: Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+                data: Step9.DataOptions(dataDirectory: folder.directory.path))
+        } throws: { error in
+            "\(error)".contains("left as it is")
+        }
+        #expect(try String(contentsOf: file, encoding: .utf8) == "{ half a file")
+    }
+
+    @Test("bad note arguments are tool errors, not protocol errors")
+    func badNoteArgumentsAreToolErrors() async throws {
+        try await withStepNine { client async throws in
+            for arguments: [String: JSONValue] in [[:], ["title": "t"], ["title": "", "text": "x"], ["title": "t", "text": 5],
+                                                   ["title": "t", "text": .string(String(repeating: "x", count: 10_001))]] {
+                #expect(try await client(.alice).tool("note_create", arguments)["isError"] == true)
+            }
+            #expect(try await client(.alice).tool("note_read")["isError"] == true)
+        }
+    }
+
+    @Test("the greeting prompt names the signed-in user, from the token")
+    func greetingIsPersonalised() async throws {
+        try await withStepNine { client async throws in
+            let prompt = try await client(.bob).legacy("prompts/get", params: ["name": "greeting", "arguments": ["name": "Ada"]])
+            let text = prompt.result?["messages"]?.arrayValue?.first?["content"]?["text"]?.stringValue
+            #expect(text?.contains("Ada") == true)
+            #expect(text?.contains("bob") == true)
+        }
+    }
+}
