@@ -12,6 +12,8 @@ import WorkshopSupport
 @testable import Step4
 @testable import Step5
 @testable import Step6
+@testable import Step8
+@testable import Step9
 
 /// The official MCP Swift SDK client (2025-11-25 over Streamable HTTP) against live steps on loopback.
 @Suite("Interop: MCP Swift SDK client")
@@ -120,18 +122,49 @@ struct SwiftSDKClientTests {
         return files
     }()
 
+    static let token = mint(subject: "swift-sdk-user", scope: "mcp:read mcp:tools")
+
+    @Test("with a guest's token, the Swift SDK client lists no tools on Step 8 and a call is refused")
+    func guestIsRefusedByStepEight() async throws {
+        let app = try Step8.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: Step8.AuthOptions(issuer: WorkshopDefaults.issuer))
+        let guest = Self.mint(subject: "guest", scope: "mcp:read", roles: ["guest"])
+        try await withClient(app, token: guest) { client, _ in
+            let (tools, _) = try await client.listTools()
+            #expect(tools.isEmpty)
+            await #expect(throws: (any Error).self) {
+                _ = try await client.callTool(name: "echo", arguments: ["message": "hi"])
+            }
+        }
+    }
+
+    @Test("on Step 9, whoami tells the Swift SDK client who its token says it is, and notes are its own")
+    func whoamiOnStepNine() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("interop-data-\(UUID().uuidString)").path
+        let app = try Step9.buildApplication(
+            Self.stepSixOptions, keyFiles: Self.keys, auth: Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+            data: Step9.DataOptions(dataDirectory: data))
+        try await withClient(app, token: Self.mint(subject: "ada", scope: "mcp:read mcp:tools", roles: ["user"])) { client, _ in
+            let call = try await client.send(CallTool.request(.init(name: "whoami", arguments: [:])))
+            let result = try await call.value
+            #expect(result.structuredContent?.objectValue?["subject"] == "ada")
+            let created = try await client.callTool(name: "note_create", arguments: ["title": "t", "text": "from swift"])
+            #expect(created.isError == false)
+        }
+    }
+
     /// A token as the token desk makes one: RS256, at+jwt, thumbprint kid, whole-second dates.
-    static let token: String = {
+    static func mint(subject: String, scope: String, roles: [String] = ["user"]) -> String {
         let pair = try! WorkshopKeyPair.load(from: keys)!
         let jwk = try! Step6.JSONWebKey(pair.publicKey)
         let now = Int(Date().timeIntervalSince1970)
         let header: WorkshopSupport.JSONValue = ["alg": "RS256", "typ": "at+jwt", "kid": .string(jwk.kid)]
         let claims: WorkshopSupport.JSONValue = [
-            "iss": .string(WorkshopDefaults.issuer), "sub": "swift-sdk-user", "aud": .string(WorkshopDefaults.resource),
-            "exp": .int(now + 600), "iat": .int(now), "jti": .string(UUID().uuidString), "client_id": "interop", "scope": "mcp:read mcp:tools",
+            "iss": .string(WorkshopDefaults.issuer), "sub": .string(subject), "aud": .string(WorkshopDefaults.resource),
+            "exp": .int(now + 600), "iat": .int(now), "jti": .string(UUID().uuidString), "client_id": "interop",
+            "scope": .string(scope), "roles": .array(roles.map { .string($0) }),
         ]
         let input = Base64URL.encode(header.encoded()) + "." + Base64URL.encode(claims.encoded())
         let signature = try! pair.privateKey.signature(for: SHA256.hash(data: Data(input.utf8)), padding: .insecurePKCS1v1_5)
         return input + "." + Base64URL.encode(signature.rawRepresentation)
-    }()
+    }
 }
