@@ -41,10 +41,16 @@ enum AccessPolicy {
         return methodScopes + (toolScopes[tool] ?? [])
     }
 
-    /// What the caller may actually use: token scopes, widened by the hierarchy, narrowed by roles.
-    static func effectiveScopes(of caller: VerifiedToken) -> Set<String> {
+    /// What the token grants: its scopes, widened by the hierarchy.
+    static func grantedScopes(of caller: VerifiedToken) -> Set<String> {
         var granted = Set(caller.scopes)
         for scope in granted { granted.formUnion(impliedScopes[scope] ?? []) }
+        return granted
+    }
+
+    /// What the caller may actually use: the granted scopes, narrowed by roles.
+    static func effectiveScopes(of caller: VerifiedToken) -> Set<String> {
+        let granted = grantedScopes(of: caller)
         guard caller.claims["roles"] != nil else { return granted }
         return granted.intersection(caller.roles.flatMap { roleScopes[$0] ?? [] })
     }

@@ -36,6 +36,17 @@ struct ProtectedResourceMetadata: Sendable {
         ]
     }
 
+    /// A browser asks first when the fetch carries headers such as `MCP-Protocol-Version`.
+    func preflight() -> Response {
+        Response(
+            status: .noContent,
+            headers: [
+                .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, OPTIONS",
+                .accessControlAllowHeaders: "*", .accessControlMaxAge: "86400",
+            ]
+        )
+    }
+
     /// Public and cacheable; any web page may read it, as browser-based MCP clients must.
     func response() -> Response {
         Response(

@@ -1,18 +1,25 @@
 import Hummingbird
 import WorkshopSupport
 
-/// The answer to a valid token that lacks scopes: 403 with an `insufficient_scope` challenge that
-/// lists every scope the operation needs, so that a client can ask for them all at once
-/// (RFC 6750 §3.1; MCP 2026-07-28 authorization, "Scope Challenge Handling").
+/// The answer to a valid token that may not do this: 403 with an `insufficient_scope` challenge
+/// (RFC 6750 §3.1; MCP 2026-07-28 authorization, "Scope Challenge Handling"). When more scopes
+/// would help, it lists every scope the operation needs, so that a client asks for them all at
+/// once. When the token already has them and the caller's role is what forbids it, it asks for
+/// none: a client stepping up would get the same token back, and ask again, forever.
 struct ScopeChallenge {
     let requiredScopes: [String]
     let metadataURL: String
+    /// True when the token holds the scopes but a role forbids the operation.
+    var deniedByRole = false
 
     func response(id: JSONValue?) -> Response {
         let scope = requiredScopes.joined(separator: " ")
-        let challenge = #"Bearer error="insufficient_scope", scope="\#(scope)", resource_metadata="\#(metadataURL)""#
+        let challenge = deniedByRole
+            ? #"Bearer error="insufficient_scope", error_description="Your role does not allow this operation", resource_metadata="\#(metadataURL)""#
+            : #"Bearer error="insufficient_scope", scope="\#(scope)", resource_metadata="\#(metadataURL)""#
+        let message = deniedByRole ? "Your role does not allow this operation" : "Insufficient scope: this operation needs \(scope)"
         // An application error code, outside the range JSON-RPC reserves.
-        let error = JSONRPCError(code: 403, message: "Insufficient scope: this operation needs \(scope)", status: .forbidden)
+        let error = JSONRPCError(code: 403, message: message, status: .forbidden)
         var response = MCPEndpoint.json(JSONRPCResponse.error(error, id: id), status: .forbidden)
         response.headers[.wwwAuthenticate] = challenge
         return response

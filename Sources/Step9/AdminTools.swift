@@ -6,7 +6,7 @@ extension ToolCatalog {
     static let serverStatus: JSONValue = [
         "name": "server_status",
         "title": "Server status",
-        "description": "Administrators only: which step is running, since when, and which issuer it trusts.",
+        "description": "Administrators only: which step is running, its version, and for how long.",
         "inputSchema": ["type": "object", "additionalProperties": false],
         "outputSchema": [
             "type": "object",

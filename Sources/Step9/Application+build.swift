@@ -8,7 +8,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
 {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
-    let notes = try NotesStore(file: data.notesFile)
+    let notes = try NotesStore(file: data.notesFile, logger: logger)
     let router = buildRouter(options, trustedKeys: trustedKeys, auth: auth, notes: notes)
     return Application(
         router: router,
@@ -37,8 +37,10 @@ func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, auth: AuthO
         keys: trustedKeys, issuer: auth.issuer, audience: "\(options.baseURL)/mcp", acceptJWTType: auth.acceptJWTType)
     let metadata = ProtectedResourceMetadata(baseURL: options.baseURL, resourcePath: "/mcp", authorizationServers: [auth.issuer])
     // RFC 9728 §3.1 path for /mcp, and the root path that MCP clients try next.
-    router.get(RouterPath(stringLiteral: metadata.path)) { _, _ in metadata.response() }
-    router.get("/.well-known/oauth-protected-resource") { _, _ in metadata.response() }
+    for path in [metadata.path, "/.well-known/oauth-protected-resource"] {
+        router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }
+        router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
+    }
     let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
     MCPEndpoint(server: MCPServer(notes: notes), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")

@@ -34,7 +34,9 @@ struct MCPEndpoint: Sendable {
             let required = AccessPolicy.requiredScopes(for: message)
             guard AccessPolicy.allows(context.token, required) else {
                 logger.info("403: insufficient scope", metadata: ["method": "\(message.method)", "needs": "\(required)"])
-                return ScopeChallenge(requiredScopes: required, metadataURL: metadataURL).response(id: message.id)
+                let deniedByRole = context.token.map { Set(required).isSubset(of: AccessPolicy.grantedScopes(of: $0)) } ?? false
+                return ScopeChallenge(requiredScopes: required, metadataURL: metadataURL, deniedByRole: deniedByRole)
+                    .response(id: message.id)
             }
             let result = try await server.handle(message, era: era, caller: context.token, logger: logger)
             return Self.json(JSONRPCResponse.result(result, id: message.id ?? .null))

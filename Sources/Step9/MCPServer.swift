@@ -26,14 +26,15 @@ struct MCPServer: Sendable {
         case (_, "prompts/list"):
             result = try list("prompts", AccessPolicy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
         case (_, "tools/call"):
-            // Every tool call is logged with the caller's subject (the logger carries it).
-            logger.info("tools/call", metadata: ["tool": "\(request.params["name"]?.stringValue ?? "-")"])
             let userTools = UserTools(notes: notes)
             if let userResult = await userTools.call(request.params, caller: caller) {
                 result = userResult
             } else {
                 result = try ToolRunner.call(request.params)
             }
+            // Every tool call is logged with the caller's subject (the logger carries it) and its outcome.
+            let outcome = result["isError"] == true ? "error" : "ok"
+            logger.info("tools/call", metadata: ["tool": "\(request.params["name"]?.stringValue ?? "-")", "outcome": "\(outcome)"])
         case (_, "prompts/get"): result = try PromptRenderer.get(request.params, caller: caller)
         default: throw .methodNotFound(request.method, era: era)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WorkshopSupport
 
 /// Notes, each owned by one subject, kept in one JSON file. An actor, so concurrent calls take
@@ -21,12 +22,14 @@ actor NotesStore {
     static let maxNotesPerOwner = 100
 
     let file: URL
+    let logger: Logger
     private var notes: [Note]
 
     /// Reads the file, or starts empty when there is none. A file that cannot be read is reported,
     /// and left exactly as it is: losing users' notes silently is worse than not starting.
-    init(file: URL) throws(StoreError) {
+    init(file: URL, logger: Logger) throws(StoreError) {
         self.file = file
+        self.logger = logger
         guard FileManager.default.fileExists(atPath: file.path) else {
             notes = []
             return
@@ -93,6 +96,8 @@ actor NotesStore {
             else { throw StoreError(description: "cannot write \(file.path)") }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
+            // The operator learns why; the caller only that it failed.
+            logger.error("Could not save notes", metadata: ["file": "\(file.path)", "reason": "\(error)"])
             throw StoreError(description: "The note could not be saved.")
         }
     }

@@ -13,13 +13,20 @@ struct UserTools: Sendable {
         let name = params["name"]?.stringValue ?? ""
         guard Self.definitions.contains(where: { $0["name"] == .string(name) }) else { return nil }
         guard let caller else { return Self.failure("Sign in first.") }
-        let arguments = params["arguments"]?.objectValue ?? [:]
+        let arguments: [String: JSONValue]
+        switch params["arguments"] {
+        case nil, .null?: arguments = [:]
+        case .object(let object)?: arguments = object
+        default: return Self.failure("arguments must be an object")
+        }
         switch name {
         case "whoami":
             guard arguments.isEmpty else { return Self.failure("whoami takes no arguments: who you are comes from your token.") }
             return ToolRunner.success(Self.identity(of: caller))
         case "note_create": return await create(arguments, caller)
-        case "note_list": return await list(caller)
+        case "note_list":
+            guard arguments.isEmpty else { return Self.failure("note_list takes no arguments.") }
+            return await list(caller)
         case "note_read": return await read(arguments, caller)
         default: return await delete(arguments, caller)
         }
@@ -51,7 +58,8 @@ struct UserTools: Sendable {
         }
     }
 
-    /// Your own notes; an administrator sees everyone's titles, to keep the store in order.
+    /// Your own notes. An administrator sees every note's title and owner, for oversight, but
+    /// never its text: reading stays with the owner.
     func list(_ caller: VerifiedToken) async -> [String: JSONValue] {
         let everyone = AccessPolicy.effectiveScopes(of: caller).contains("mcp:admin")
         let found = await notes.list(ownedBy: everyone ? nil : caller.subject)

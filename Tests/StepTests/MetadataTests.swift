@@ -33,6 +33,24 @@ struct MetadataTests {
         }
     }
 
+    @Test("a browser's CORS preflight for the metadata is answered, for any request headers", arguments: StepUnderTest.metadataSteps)
+    func preflightIsAnswered(step: StepUnderTest) async throws {
+        try await step.withoutToken { client async throws in
+            for path in ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"] {
+                let headers: HTTPFields = [
+                    .origin: "http://localhost:6274", .accessControlRequestMethod: "GET",
+                    .accessControlRequestHeaders: "mcp-protocol-version",
+                ]
+                try await client.execute(uri: path, method: .options, headers: headers) { response in
+                    #expect(response.status == .noContent)
+                    #expect(response.headers[.accessControlAllowOrigin] == "*")
+                    #expect(response.headers[.accessControlAllowHeaders] == "*")
+                    #expect(response.headers[.accessControlAllowMethods]?.contains("GET") == true)
+                }
+            }
+        }
+    }
+
     @Test("a metadata request carrying MCP headers is served all the same", arguments: StepUnderTest.metadataSteps)
     func mcpHeadersDoNotMatter(step: StepUnderTest) async throws {
         try await step.withoutToken { client async throws in

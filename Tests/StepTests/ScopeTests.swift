@@ -87,6 +87,20 @@ struct ScopeTests {
         }
     }
 
+    @Test("when a role forbids what the token's scopes allow, the 403 asks for no scopes, so step-up cannot loop", arguments: StepUnderTest.policySteps)
+    func roleDenialAsksForNoScopes(step: StepUnderTest) async throws {
+        try await step.withoutToken { client async throws in
+            let caller = BearerClient(client: client, token: Caller.userAskingForAdmin.token)
+            let exchange = try await caller.legacy("tools/call", params: ["name": "server_status"])
+            #expect(exchange.status == .forbidden)
+            let challenge = try #require(exchange.headers[.wwwAuthenticate])
+            #expect(challenge.contains(#"error="insufficient_scope""#))
+            #expect(!challenge.contains("scope=\""))
+            #expect(challenge.contains("resource_metadata="))
+            #expect(exchange.json?["error"]?["message"] == "Your role does not allow this operation")
+        }
+    }
+
     @Test("lists show only what the caller may use, and are private to the caller")
     func listsAreFilteredPerCaller() async throws {
         try await StepUnderTest.step8.withoutToken { client async throws in

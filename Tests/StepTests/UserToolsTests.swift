@@ -153,6 +153,9 @@ struct UserToolsTests {
                 #expect(try await client(.alice).tool("note_create", arguments)["isError"] == true)
             }
             #expect(try await client(.alice).tool("note_read")["isError"] == true)
+            #expect(try await client(.alice).tool("note_list", ["owner": "bob"])["isError"] == true)
+            let notAnObject = try await client(.alice).legacy("tools/call", params: ["name": "whoami", "arguments": "x"])
+            #expect(notAnObject.result?["isError"] == true)
         }
     }
 
