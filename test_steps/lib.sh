@@ -22,7 +22,7 @@
 # exit path (success, failure, Ctrl-C).
 #
 # Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
-#           6. keys and tokens  7. the checks of each step (checks_step1 … checks_step6)
+#           6. keys and tokens  7. the checks of each step (checks_step1 … checks_step8)
 
 # ---------------------------------------------------------------------------------------------
 # 1. Where things are, and the protocol's constants
@@ -38,13 +38,22 @@ META_VERSION_KEY="io.modelcontextprotocol/protocolVersion"
 META_CAPABILITIES_KEY="io.modelcontextprotocol/clientCapabilities"
 META_SERVER_INFO_KEY="io.modelcontextprotocol/serverInfo"
 
+# Steps 7 on: OAuth protected resource metadata (RFC 9728) and the scopes it names.
+METADATA_PATH="/.well-known/oauth-protected-resource/mcp"   # the metadata of the resource /mcp (§3.1)
+ROOT_METADATA_PATH="/.well-known/oauth-protected-resource"  # where MCP clients look next
+MCP_SCOPES='["mcp:read","mcp:tools","mcp:prompts","mcp:admin"]'
+BASELINE_SCOPE="mcp:read mcp:tools mcp:prompts"             # what a 401 asks for: an ordinary user's
+WORKSHOP_ISSUER="http://127.0.0.1:9001"                     # the issuer a step trusts by default
+# cacheScope of a modern tools/list or prompts/list: from Step 8 on lists depend on the caller (private).
+LIST_CACHE_SCOPE=public
+
 READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before giving up
 
 # ---------------------------------------------------------------------------------------------
 # 2. The server under test
 # ---------------------------------------------------------------------------------------------
 
-STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""; SERVER_OPTIONS=()
+STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""; SERVER_OPTIONS=(); START_OPTIONS=()
 
 # make_work_dir STEP — creates WORK_DIR, the run's temporary folder (removed on exit, with the server
 # stopped). start_server makes it when there is none; make it first to start the server with
@@ -72,6 +81,7 @@ ensure_built() {
 # SERVER_LOG.
 start_server() {
   STEP=$1; shift
+  START_OPTIONS=("$@")
   SERVER_OPTIONS=("$@")
   ensure_built "Step$STEP"
   if [[ -z "$WORK_DIR" ]]; then make_work_dir "$STEP"; fi
@@ -84,6 +94,13 @@ start_server() {
 restart_server() {
   stop_server_process
   launch_server
+}
+
+# restart_server_with [OPTION...] — restart_server with the options start_server was given plus the
+# OPTIONs; with no OPTION, back to the options it was started with. BASE_URL changes.
+restart_server_with() {
+  SERVER_OPTIONS=(${START_OPTIONS[@]+"${START_OPTIONS[@]}"} "$@")
+  restart_server
 }
 
 launch_server() {
@@ -429,6 +446,8 @@ expect_has_header() {
 
 # expect_challenge [ERROR] — 401 with a Bearer challenge for realm "mcp" (RFC 6750 §3) whose error
 # attribute is ERROR; without ERROR, a challenge with no error attribute (no credentials were sent).
+# Other attributes may follow (Step 7 adds resource_metadata and scope); expect_header or
+# expect_challenge_attribute pins them down.
 expect_challenge() {
   expect_status 401
   local challenge scheme error_attribute='(^|[ ,])error='
@@ -443,6 +462,24 @@ expect_challenge() {
   elif [[ -n "${1:-}" && ! "$challenge" =~ $error_attribute\"$1\" ]]; then
     fail "a challenge with error=\"$1\"" "WWW-Authenticate: $challenge"
   fi
+  expectation_passed
+}
+
+# challenge_attribute NAME — the value of the attribute NAME="…" in the last response's
+# WWW-Authenticate header (RFC 6750 §3: quoted values); returns 1 if there is none.
+challenge_attribute() {
+  local challenge pattern="(^|[ ,])$1=\"([^\"]*)\""
+  challenge="$(header_value WWW-Authenticate)"
+  if [[ "$challenge" =~ $pattern ]]; then printf '%s\n' "${BASH_REMATCH[2]}"; else return 1; fi
+}
+
+# expect_challenge_attribute NAME VALUE — the WWW-Authenticate header says NAME="VALUE".
+expect_challenge_attribute() {
+  local actual
+  if ! actual="$(challenge_attribute "$1")"; then
+    fail "a challenge with $1=\"$2\"" "WWW-Authenticate: $(header_value WWW-Authenticate)"
+  fi
+  if [[ "$actual" != "$2" ]]; then fail "a challenge with $1=\"$2\"" "$1=\"$actual\""; fi
   expectation_passed
 }
 
@@ -877,7 +914,7 @@ checks_step3() {
     expect_tool_definitions
     expect_json '.result.resultType' complete
     expect_json '.result.ttlMs | type == "number" and . > 0' true
-    expect_json '.result.cacheScope' public
+    expect_json '.result.cacheScope' "$LIST_CACHE_SCOPE"
 
   check "legacy: prompts/list describes greeting (argument name, required) and help"
     post_mcp_legacy prompts/list
@@ -890,7 +927,7 @@ checks_step3() {
     expect_prompt_definitions
     expect_json '.result.resultType' complete
     expect_json '.result.ttlMs | type == "number" and . > 0' true
-    expect_json '.result.cacheScope' public
+    expect_json '.result.cacheScope' "$LIST_CACHE_SCOPE"
 
   check "legacy: tools/list with an unknown cursor is invalid params (-32602)"
     post_mcp_legacy tools/list '{"cursor":"no-such-page"}'
@@ -1273,4 +1310,333 @@ checks_step6() {
     with_token "$token" post_mcp_modern tools/call '{"name":"echo","arguments":{"message":"still here"}}'
     expect_result
     expect_json '.result.structuredContent.echoed' "still here"
+}
+
+# expect_metadata RESOURCE ISSUER — the last response is protected resource metadata (RFC 9728 §2)
+# for RESOURCE that names ISSUER as its one authorization server, and says no more than is true.
+expect_metadata() {
+  expect_status 200
+  expect_content_type application/json
+  expect_json '.resource' "$1"
+  expect_json '.authorization_servers' "$(jq -nc --arg issuer "$2" '[$issuer]')"
+  expect_json '.scopes_supported' "$MCP_SCOPES"
+  expect_json '.bearer_methods_supported' '["header"]'
+  expect_json 'has("jwks_uri")' false   # the server signs nothing; the issuer's keys are the issuer's
+}
+
+# step7_challenge PUBLIC_URL — the exact 401 challenge, from Step 7 on, of a request without a token
+# to a server whose public base URL is PUBLIC_URL.
+step7_challenge() {
+  printf 'Bearer realm="mcp", resource_metadata="%s%s", scope="%s"' "$1" "$METADATA_PATH" "$BASELINE_SCOPE"
+}
+
+# checks_step7 BASE_URL — Step 7: RFC 9728 metadata tells a client which authorization server issues
+# tokens for /mcp, and every 401 points to it. Needs KEYS_DIR and --log-level debug (as checks_step6).
+# Restarts the server with --public-url, then with --issuer, then with its own options again:
+# BASE_URL changes, so tokens minted before are no longer for this server.
+# shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
+checks_step7() {
+  BASE_URL=$1
+  local AUTH_TOKEN=""   # each request below says which credentials it sends, if any
+  local path url token bad_token metadata public_url="https://mcp.example.com" other_issuer="https://login.example.com"
+
+  for path in "$METADATA_PATH" "$ROOT_METADATA_PATH"; do
+    check "GET $path answers 200 JSON without a token: resource $BASE_URL/mcp, issuer, scopes, header"
+      send GET "$path" ""
+      expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+
+    check "GET $path may be read from any web page (Access-Control-Allow-Origin: *) and cached"
+      send GET "$path" "" "Origin: https://app.example"
+      expect_status 200
+      expect_header Access-Control-Allow-Origin '*'
+      expect_has_header Cache-Control
+
+    check "GET $path is served to requests with MCP headers, and with a bad token, too"
+      send GET "$path" "" "MCP-Protocol-Version: $MODERN_VERSION" "Mcp-Method: server/discover"
+      expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+      send GET "$path" "" "Authorization: Bearer not-a-jwt"
+      expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+  done
+
+  check "a token for the resource and from the authorization server that the metadata names is accepted"
+    send GET "$METADATA_PATH" ""
+    metadata=$LAST_BODY
+    token="$(token_desk --audience "$(jq -r '.resource' <<<"$metadata")" \
+      --issuer "$(jq -r '.authorization_servers[0]' <<<"$metadata")")"
+    with_token "$token" post_mcp_legacy ping
+    expect_result
+
+  # --- Every 401 says where the metadata is and which scopes to ask for ---
+
+  check "legacy: initialize without a token: 401, exactly $(step7_challenge "$BASE_URL")"
+    post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
+    expect_status 401
+    expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
+
+  check "modern: server/discover without a token: 401, the same challenge"
+    post_mcp_modern server/discover
+    expect_status 401
+    expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
+
+  check "GET /mcp without a token: 401, the same challenge (not 405)"
+    send GET /mcp "" "Accept: application/json, text/event-stream"
+    expect_status 401
+    expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
+
+  check "a bad token (not a JWT; expired) gets the same challenge plus error=\"invalid_token\""
+    for bad_token in not-a-jwt "$(rs256_token '.exp = $now - 120')"; do
+      with_token "$bad_token" post_mcp_legacy ping
+      expect_token_refused "$bad_token"
+      expect_challenge_attribute realm mcp
+      expect_challenge_attribute resource_metadata "$BASE_URL$METADATA_PATH"
+      expect_challenge_attribute scope "$BASELINE_SCOPE"
+      expect_challenge_attribute error invalid_token
+    done
+
+  check "the resource_metadata URL of the challenge serves the metadata"
+    post_mcp_legacy ping
+    expect_status 401
+    url="$(challenge_attribute resource_metadata)" || fail "a resource_metadata attribute" "none"
+    if [[ "$url" != "$BASE_URL/"* ]]; then fail "a URL on this server ($BASE_URL/…)" "$url"; fi
+    send GET "${url#"$BASE_URL"}" ""
+    expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+
+  # --- The public URL names the resource; the issuer names the authorization server ---
+
+  check "with --public-url $public_url the server starts and prints its metadata URL under it"
+    restart_server_with --public-url "$public_url"
+    expect_log "Resource metadata: $public_url$METADATA_PATH"
+
+  check "with --public-url the resource is $public_url/mcp, at both metadata paths"
+    for path in "$METADATA_PATH" "$ROOT_METADATA_PATH"; do
+      send GET "$path" ""
+      expect_metadata "$public_url/mcp" "$WORKSHOP_ISSUER"
+    done
+
+  check "with --public-url the 401 challenge points to $public_url$METADATA_PATH"
+    post_mcp_legacy ping
+    expect_status 401
+    expect_header WWW-Authenticate "$(step7_challenge "$public_url")"
+
+  check "with --public-url a token for $public_url/mcp is accepted, one for the address it listens on is refused"
+    token="$(mint_token --audience "$public_url/mcp")"
+    with_token "$token" post_mcp_legacy ping
+    expect_result
+    bad_token="$(mint_token)"   # for $BASE_URL/mcp
+    with_token "$bad_token" post_mcp_legacy ping
+    expect_token_refused "$bad_token"
+    expect_log "401" "does not contain $public_url/mcp"
+
+  check "with --issuer $other_issuer the metadata names it as the authorization server"
+    restart_server_with --issuer "$other_issuer"
+    send GET "$METADATA_PATH" ""
+    expect_metadata "$BASE_URL/mcp" "$other_issuer"
+
+  check "with --issuer a token from $other_issuer is accepted, one from $WORKSHOP_ISSUER is refused"
+    token="$(mint_token --issuer "$other_issuer")"
+    with_token "$token" post_mcp_legacy ping
+    expect_result
+    bad_token="$(mint_token)"
+    with_token "$bad_token" post_mcp_legacy ping
+    expect_token_refused "$bad_token"
+    expect_log "401" "is not $other_issuer"
+
+  check "back with its own options, the server names $WORKSHOP_ISSUER and its own address again"
+    restart_server_with
+    send GET "$METADATA_PATH" ""
+    expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+}
+
+# expect_insufficient_scope SCOPE — what a valid token without the scopes SCOPE (space-separated) gets:
+# 403, a JSON-RPC error 403 for the request just sent, and exactly the challenge
+# Bearer error="insufficient_scope", scope="SCOPE", resource_metadata="…" (RFC 6750 §3.1, RFC 9728 §5.1).
+expect_insufficient_scope() {
+  expect_error 403 403
+  expect_json '.id' "$REQUEST_ID"
+  expect_header WWW-Authenticate \
+    "Bearer error=\"insufficient_scope\", scope=\"$1\", resource_metadata=\"$BASE_URL$METADATA_PATH\""
+}
+
+# expect_role_denied — what a token gets when it holds the scopes but the caller's role forbids the
+# operation: 403 with an insufficient_scope challenge that asks for no scope (asking again for the
+# same scopes would bring back the same token), and a JSON-RPC error saying so.
+expect_role_denied() {
+  expect_error 403 403
+  expect_json '.id' "$REQUEST_ID"
+  expect_json '.error.message' "Your role does not allow this operation"
+  expect_header WWW-Authenticate \
+    "Bearer error=\"insufficient_scope\", error_description=\"Your role does not allow this operation\", resource_metadata=\"$BASE_URL$METADATA_PATH\""
+}
+
+# expect_access STATUS SCOPE — STATUS 200: a result; 403: refused for want of SCOPE; 403-role: refused
+# by the caller's role although the token holds the scopes.
+expect_access() {
+  case "$1" in
+    200) expect_result ;;
+    403) expect_insufficient_scope "$2" ;;
+    403-role) expect_role_denied ;;
+    *) die "expect_access: no expectation for status $1" ;;
+  esac
+}
+
+# The access matrix of Step 8: who may do what. The operations, in the order of the matrix's columns:
+# label, method, the scopes a 403 must ask for (comma-separated), params.
+STEP8_OPERATIONS='
+  tools/list     tools/list    mcp:read             {}
+  prompts/list   prompts/list  mcp:read             {}
+  echo           tools/call    mcp:tools            {"name":"echo","arguments":{"message":"hi"}}
+  server_status  tools/call    mcp:tools,mcp:admin  {"name":"server_status","arguments":{}}
+  greeting       prompts/get   mcp:prompts          {"name":"greeting","arguments":{"name":"Ada"}}'
+
+# The callers (a token each: username, scopes, roles) and the HTTP status of each operation. An
+# operation needs its scopes in the token and allowed by a role: ulla holds mcp:admin but is a user
+# (403-role: her token has the scopes, her role forbids it), arno is an admin whose token holds
+# mcp:read only.
+STEP8_MATRIX='
+  # user  scopes                                    roles  tools/list prompts/list echo server_status greeting
+  gina    mcp:read                                  guest  200 200 403 403 403
+  uma     mcp:read,mcp:tools,mcp:prompts            user   200 200 200 403 200
+  ada     mcp:admin                                 admin  200 200 200 200 200
+  ulla    mcp:read,mcp:tools,mcp:prompts,mcp:admin  user   200 200 200 403-role 200
+  arno    mcp:read                                  admin  200 200 403 403 403'
+
+# checks_step8 BASE_URL — Step 8: every operation needs scopes (the policy table), roles bound what a
+# token's scopes allow, and lists show only what the caller may use. Needs KEYS_DIR and
+# --log-level debug (as checks_step6).
+# shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
+checks_step8() {
+  BASE_URL=$1
+  local AUTH_TOKEN=""   # each request below says whose token it sends
+  local -A tokens=()
+  local -a labels=() methods=() scopes=() params=() rows=() expected=()
+  local line label method scope param user roles statuses era i summary url no_roles
+  local status_tool='.result.tools[] | select(.name == "server_status")'
+
+  while read -r label method scope param; do
+    if [[ -n "$label" ]]; then labels+=("$label"); methods+=("$method"); scopes+=("${scope//,/ }"); params+=("$param"); fi
+  done <<<"$STEP8_OPERATIONS"
+  while read -r line; do
+    if [[ -n "$line" && "$line" != "#"* ]]; then rows+=("$line"); fi
+  done <<<"$STEP8_MATRIX"
+  for line in "${rows[@]}"; do
+    read -r user scope roles _ <<<"$line"
+    tokens[$user]="$(mint_token --username "$user" --scopes "$scope" --roles "$roles")" || exit 1
+  done
+
+  # --- The matrix, in both eras: one check per caller ---
+
+  for era in legacy modern; do
+    for line in "${rows[@]}"; do
+      read -r user scope roles statuses <<<"$line"
+      read -ra expected <<<"$statuses"
+      summary=""
+      for i in "${!labels[@]}"; do summary+="${summary:+, }${labels[i]} ${expected[i]}"; done
+      check "$era: $user (scopes $scope; role $roles): $summary"
+        for i in "${!labels[@]}"; do
+          with_token "${tokens[$user]}" "post_mcp_$era" "${methods[i]}" "${params[i]}"
+          expect_access "${expected[i]}" "${scopes[i]}"
+        done
+    done
+  done
+
+  # --- Lists show only what the caller may use, and say so to caches ---
+
+  check "guest: tools/list and prompts/list answer empty lists, in both eras"
+    for era in legacy modern; do
+      with_token "${tokens[gina]}" "post_mcp_$era" tools/list
+      expect_result
+      expect_json '.result.tools' '[]'
+      with_token "${tokens[gina]}" "post_mcp_$era" prompts/list
+      expect_result
+      expect_json '.result.prompts' '[]'
+    done
+
+  check "user: tools/list shows echo and get_time (not server_status); prompts/list greeting and help"
+    for era in legacy modern; do
+      with_token "${tokens[uma]}" "post_mcp_$era" tools/list
+      expect_result
+      expect_tool_definitions
+      with_token "${tokens[uma]}" "post_mcp_$era" prompts/list
+      expect_result
+      expect_prompt_definitions
+    done
+
+  check "admin: tools/list shows echo, get_time and server_status, each fully described"
+    for era in legacy modern; do
+      with_token "${tokens[ada]}" "post_mcp_$era" tools/list
+      expect_result
+      expect_json '[.result.tools[].name] | sort' '["echo","get_time","server_status"]'
+    done
+    expect_json "$status_tool | .title | type == \"string\" and length > 0" true
+    expect_json "$status_tool | .description | type == \"string\" and length > 0" true
+    expect_json "$status_tool | .inputSchema.type" object
+    expect_json "$status_tool | .outputSchema.properties.step.type" integer
+    expect_json "$status_tool | .annotations.readOnlyHint" true
+
+  check "a user whose token holds mcp:admin does not see server_status: the role bounds the scope"
+    with_token "${tokens[ulla]}" post_mcp_modern tools/list
+    expect_result
+    expect_json '[.result.tools[].name] | sort' '["echo","get_time"]'
+
+  check "modern: every caller's tools/list and prompts/list say cacheScope private (they differ per caller)"
+    for user in gina uma ada; do
+      for method in tools/list prompts/list; do
+        with_token "${tokens[$user]}" post_mcp_modern "$method"
+        expect_result
+        expect_json '.result.cacheScope' private
+      done
+    done
+
+  # --- What each refusal and each success says ---
+
+  check "admin: tools/call server_status reports step 8 (structuredContent, and the same JSON as text)"
+    for era in legacy modern; do
+      with_token "${tokens[ada]}" "post_mcp_$era" tools/call '{"name":"server_status","arguments":{}}'
+      expect_result
+      expect_json '.result.isError' false
+      expect_json '.result.structuredContent.step' 8
+      expect_json '.result.structuredContent.version' 1.0.0
+      expect_json '.result.structuredContent.uptime_seconds | type == "number" and . >= 0' true
+      expect_json '(.result.content[0].text | fromjson) == .result.structuredContent' true
+    done
+
+  check "user: server_status is refused with 403 that asks for every scope it needs: mcp:tools mcp:admin"
+    with_token "${tokens[uma]}" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_insufficient_scope "mcp:tools mcp:admin"
+    expect_json '.error.message | contains("mcp:admin")' true
+
+  check "the 403's resource_metadata URL serves the metadata, which lists the scopes it asks for"
+    with_token "${tokens[gina]}" post_mcp_modern tools/call '{"name":"server_status","arguments":{}}'
+    expect_status 403
+    url="$(challenge_attribute resource_metadata)" || fail "a resource_metadata attribute" "none"
+    send GET "${url#"$BASE_URL"}" ""
+    expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+    expect_json '.scopes_supported | contains(["mcp:tools", "mcp:admin"])' true
+
+  check "the server's log says why: 403: insufficient scope, with the method"
+    expect_log "403: insufficient scope" "tools/call"
+    expect_log "403: insufficient scope" "prompts/get"
+
+  check "a guest can still connect: initialize, ping and server/discover need no scope"
+    with_token "${tokens[gina]}" post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
+    expect_result
+    with_token "${tokens[gina]}" post_mcp_legacy ping
+    expect_result
+    with_token "${tokens[gina]}" post_mcp_modern server/discover
+    expect_result
+
+  check "a token without a roles claim (an issuer that sends none) is bounded by its scopes alone"
+    no_roles="$(rs256_token '.scope = "mcp:read" | del(.roles)')"
+    with_token "$no_roles" post_mcp_legacy tools/list
+    expect_result
+    with_token "$no_roles" post_mcp_legacy tools/call '{"name":"echo","arguments":{"message":"hi"}}'
+    expect_insufficient_scope mcp:tools
+    no_roles="$(rs256_token '.scope = "mcp:admin" | del(.roles)')"
+    with_token "$no_roles" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_result
+
+  check "without a token, even server_status is a 401 challenge, not a 403"
+    post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_status 401
+    expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
 }

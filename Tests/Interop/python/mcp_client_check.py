@@ -9,6 +9,7 @@ what the step offers so far.
     python mcp_client_check.py --url http://127.0.0.1:9000/mcp --mode legacy --step 3
     python mcp_client_check.py --url ... --mode modern --step 4 --token SECRET
     python mcp_client_check.py --url ... --mode modern --step 4 --expect-unauthorized
+    python mcp_client_check.py --url ... --mode legacy --step 4 --token GUEST --expect-forbidden-call
 
 --mode modern   The client's default ("auto") negotiation: it POSTs `server/discover`
                 at 2026-07-28 and adopts the answer. It falls back to the legacy
@@ -23,6 +24,10 @@ what the step offers so far.
 --expect-unauthorized
                 Asserts the opposite: connecting fails, and it fails because the
                 server answered HTTP 401.
+--expect-forbidden-call
+                For a --token that lacks `mcp:tools` (Step 8 on): connecting works
+                and tools/list answers an empty list, but calling `echo` fails, and
+                it fails because the server answered HTTP 403 insufficient_scope.
 
 Every check prints one line, `ok - ...` or `not ok - ...: what differed`, and
 the run ends with `N passed, N failed`. The exit status is 0 only when every
@@ -163,6 +168,7 @@ class Options:
     step: int
     token: str | None
     expect_unauthorized: bool
+    expect_forbidden_call: bool
     timeout: float
 
 
@@ -205,23 +211,25 @@ async def check_unauthorized(options: Options, report: Report, trace: HTTPTrace)
 
 async def check_connected(options: Options, report: Report, trace: HTTPTrace) -> None:
     http_client, client = make_client(options, trace)
+    use = exercise_without_tools_scope if options.expect_forbidden_call else exercise
     async with http_client:
         try:
             async with client:
-                await exercise(client, options, report, trace)
+                await use(client, options, report, trace)
         except Exception as error:
             report.not_ok("connect", describe(error))
             trace.dump(report)
 
 
-async def exercise(client: Client, options: Options, report: Report, trace: HTTPTrace) -> None:
+async def check_negotiated(client: Client, options: Options, report: Report, trace: HTTPTrace) -> bool:
+    """The negotiated version is the one the mode asks for, and the server says who it is."""
     expected = MODERN_VERSION if options.mode == "modern" else LEGACY_VERSION
     version = client.protocol_version
     if not report.check(version == expected, f"negotiated protocol {expected}", f"got {version}"):
         if options.mode == "modern":
             await explain_discover_fallback(options, report)
         trace.dump(report)
-        return
+        return False
 
     # Legacy: initialize's serverInfo. Modern: the _meta "io.modelcontextprotocol/serverInfo"
     # stamp on the server/discover result (a top-level serverInfo there is not read).
@@ -231,6 +239,12 @@ async def exercise(client: Client, options: Options, report: Report, trace: HTTP
         f"server identifies itself as {SERVER_NAME}",
         f"server info was {info.model_dump(exclude_none=True) if info else None}",
     )
+    return True
+
+
+async def exercise(client: Client, options: Options, report: Report, trace: HTTPTrace) -> None:
+    if not await check_negotiated(client, options, report, trace):
+        return
 
     if options.mode == "legacy":
         await run_check(report, "ping answers an empty result", client.send_ping())
@@ -259,6 +273,34 @@ async def exercise(client: Client, options: Options, report: Report, trace: HTTP
         prompt = await run_check(report, "prompts/get greeting", client.get_prompt("greeting", {"name": "Ada"}))
         if prompt is not None:
             check_greeting(prompt, report)
+
+
+async def exercise_without_tools_scope(client: Client, options: Options, report: Report, trace: HTTPTrace) -> None:
+    """A token that may list but not call: the list is empty, and a call is refused with HTTP 403."""
+    if not await check_negotiated(client, options, report, trace):
+        return
+    tools = await run_check(report, "tools/list", client.list_tools())
+    if tools is not None:
+        names = [tool.name for tool in tools.tools]
+        report.check(not names, "tools/list is empty: nothing this token may call", f"tools were {names}")
+
+    try:
+        result = await client.call_tool("echo", {"message": "hello"})
+    except Exception as error:  # the refusal we hoped for; the HTTP status says whether it is
+        failure = describe(error)
+    else:
+        report.not_ok("tools/call echo is refused", f"it succeeded: isError {result.is_error}, {result.content}")
+        return
+    call = next((x for x in reversed(trace.exchanges) if x.rpc_method == "tools/call"), None)
+    status = call.status if call else None
+    if report.check(status == 403, "tools/call echo is refused with HTTP 403", f"HTTP status {status}; {failure}"):
+        report.note(f"the client raised: {failure}")
+        report.note(f"WWW-Authenticate: {call.www_authenticate}")
+        report.check(
+            'error="insufficient_scope"' in (call.www_authenticate or ""),
+            "the 403 challenge says error=\"insufficient_scope\"",
+            f"WWW-Authenticate was {call.www_authenticate}",
+        )
 
 
 async def run_check(report: Report, what: str, call: Any) -> Any:
@@ -387,9 +429,18 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--step", type=int, choices=range(2, 10), required=True, metavar="N")
     parser.add_argument("--token", help="bearer token sent as Authorization: Bearer TOKEN")
     parser.add_argument("--expect-unauthorized", action="store_true", help="assert the server refuses with 401")
+    parser.add_argument(
+        "--expect-forbidden-call",
+        action="store_true",
+        help="with a --token lacking mcp:tools: assert tools/list is empty and tools/call echo is refused with 403",
+    )
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds for the whole run (default 20)")
     args = parser.parse_args(argv)
-    return Options(args.url, args.mode, args.step, args.token, args.expect_unauthorized, args.timeout)
+    if args.expect_forbidden_call and (args.token is None or args.expect_unauthorized):
+        parser.error("--expect-forbidden-call needs a --token, and excludes --expect-unauthorized")
+    return Options(
+        args.url, args.mode, args.step, args.token, args.expect_unauthorized, args.expect_forbidden_call, args.timeout
+    )
 
 
 def main() -> int:

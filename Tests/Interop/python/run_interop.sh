@@ -2,9 +2,11 @@
 # Runs the official Python MCP client (mcp_client_check.py) against the built step binaries,
 # in both protocol eras: its default 2026-07-28 mode and the 2025-11-25 initialize handshake.
 # From Step 6 on, the client sends a token from generate_token, and a client without one must be
-# refused with 401. Steps 5 and 6 run with a temporary key pair, never the repository's keys/.
+# refused with 401. From Step 8 on, a guest's token (mcp:read only) may connect and list, but its
+# tools/call must be refused with 403. Steps 5 on run with a temporary key pair, never the
+# repository's keys/.
 #
-# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6)
+# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6 7 8)
 # Needs .venv/ with requirements.txt installed (scripts/test-all.sh creates it).
 set -uo pipefail
 
@@ -24,7 +26,7 @@ client_check() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6)
+[ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6 7 8)
 status=0
 for step in "${steps[@]}"; do
   if ((step >= 5)); then
@@ -49,6 +51,14 @@ for step in "${steps[@]}"; do
       client_check "$mode" "$client_step" --token "$token" || status=1
       echo "# Step $step, $mode era, official Python client without a token"
       client_check "$mode" "$client_step" --expect-unauthorized || status=1
+    done
+  fi
+
+  if ((step >= 8)); then
+    guest_token="$(mint_token --username gina --scopes mcp:read --roles guest)" || exit 1
+    for mode in modern legacy; do
+      echo "# Step $step, $mode era, official Python client with a guest's token (mcp:read only)"
+      client_check "$mode" "$client_step" --token "$guest_token" --expect-forbidden-call || status=1
     done
   fi
   stop_server
