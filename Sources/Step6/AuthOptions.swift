@@ -14,6 +14,12 @@ struct AuthOptions: ParsableArguments, Sendable {
 
     init() {}
 
+    func validate() throws {
+        guard PublicURL.normalise(issuer) != nil else {
+            throw ValidationError("--issuer must be an absolute http(s) URL, got '\(issuer)'.")
+        }
+    }
+
     init(issuer: String, acceptJWTType: Bool = false) {
         self.issuer = issuer
         self.acceptJWTType = acceptJWTType

@@ -19,6 +19,8 @@ struct MCPEndpoint: Sendable {
 
     func post(_ request: Request, context: MCPRequestContext) async -> Response {
         var id: JSONValue? = nil
+        var logger = context.logger
+        logger[metadataKey: "sub"] = "\(context.token?.subject ?? "-")"
         do throws(JSONRPCError) {
             try transport.checkOrigin(request.headers)
             try transport.checkContentNegotiation(request.headers)
@@ -26,13 +28,11 @@ struct MCPEndpoint: Sendable {
             id = message.id
             if message.isNotification { return Response(status: .accepted) }
             let era = try EraCheck.era(of: message, headers: request.headers)
-            var logger = context.logger
-            logger[metadataKey: "sub"] = "\(context.token?.subject ?? "-")"
             logger.debug("mcp request", metadata: ["method": "\(message.method)", "era": "\(era)"])
             let result = try await server.handle(message, era: era, caller: context.token, logger: logger)
             return Self.json(JSONRPCResponse.result(result, id: message.id ?? .null))
         } catch {
-            context.logger.debug("mcp error", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+            logger.debug("mcp error", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
             return Self.json(JSONRPCResponse.error(error, id: id), status: error.status)
         }
     }

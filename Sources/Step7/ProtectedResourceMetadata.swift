@@ -4,10 +4,11 @@ import WorkshopSupport
 /// What a client needs to get a token for this server, published at a well-known URL
 /// (RFC 9728 §2-3; MCP authorization, "Authorization Server Discovery").
 struct ProtectedResourceMetadata: Sendable {
-    /// Every scope this server understands.
-    static let scopesSupported = ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"]
-    /// What an ordinary user needs; a 401 asks for these, and no more (least privilege).
+    /// The minimal set for basic use, which a 401 also asks for (least privilege). More, such as
+    /// `mcp:admin`, is asked for by a 403 when an operation needs it (MCP security best
+    /// practices, "Scope minimization").
     static let baselineScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
+    static let scopesSupported = baselineScopes
 
     /// The canonical URI of the MCP endpoint: the same value Step 6 requires in `aud`.
     let resource: String
@@ -25,7 +26,7 @@ struct ProtectedResourceMetadata: Sendable {
         url = baseURL + path
     }
 
-    /// Only what is true: no `jwks_uri` (this server signs nothing) and no optional extras.
+    /// Only what is true: no `jwks_uri`, since this server signs nothing.
     var json: JSONValue {
         [
             "resource": .string(resource),

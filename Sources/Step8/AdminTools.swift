@@ -6,29 +6,27 @@ extension ToolCatalog {
     static let serverStatus: JSONValue = [
         "name": "server_status",
         "title": "Server status",
-        "description": "Administrators only: which step is running, its version, and for how long.",
+        "description": "Administrators only: which step is running, its version, and its process id.",
         "inputSchema": ["type": "object", "additionalProperties": false],
         "outputSchema": [
             "type": "object",
             "properties": [
                 "step": ["type": "integer"],
-                "uptime_seconds": ["type": "integer"],
                 "version": ["type": "string"],
+                "process_id": ["type": "integer"],
             ],
-            "required": ["step", "uptime_seconds", "version"],
+            "required": ["step", "version", "process_id"],
         ],
         "annotations": ["title": "Server status", "readOnlyHint": true, "openWorldHint": false],
     ]
 }
 
 extension ToolRunner {
-    static let startedAt = Date()
-
     static func serverStatus(_ arguments: [String: JSONValue]) throws(Failure) -> JSONValue {
         try allowOnly([], in: arguments)
         return [
-            "step": .int(ServerIdentity.step), "uptime_seconds": .int(Int(Date().timeIntervalSince(startedAt))),
-            "version": .string(ServerIdentity.version),
+            "step": .int(ServerIdentity.step), "version": .string(ServerIdentity.version),
+            "process_id": .int(Int(ProcessInfo.processInfo.processIdentifier)),
         ]
     }
 }

@@ -32,7 +32,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         }
     }
 
-    /// No credentials: just the scheme and realm. Bad credentials: `invalid_token` (RFC 6750 §3.1).
+    /// No credentials: no error code. Bad credentials: `invalid_token` (RFC 6750 §3.1).
     /// Both name the metadata and the scopes to ask for (MCP authorization, "Protected Resource Metadata
     /// Discovery Requirements", "Scope Selection Strategy").
     func challenge(invalidToken: Bool) -> Response {

@@ -21,6 +21,8 @@ struct MCPEndpoint: Sendable {
 
     func post(_ request: Request, context: MCPRequestContext) async -> Response {
         var id: JSONValue? = nil
+        var logger = context.logger
+        logger[metadataKey: "sub"] = "\(context.token?.subject ?? "-")"
         do throws(JSONRPCError) {
             try transport.checkOrigin(request.headers)
             try transport.checkContentNegotiation(request.headers)
@@ -28,8 +30,6 @@ struct MCPEndpoint: Sendable {
             id = message.id
             if message.isNotification { return Response(status: .accepted) }
             let era = try EraCheck.era(of: message, headers: request.headers)
-            var logger = context.logger
-            logger[metadataKey: "sub"] = "\(context.token?.subject ?? "-")"
             logger.debug("mcp request", metadata: ["method": "\(message.method)", "era": "\(era)"])
             let required = AccessPolicy.requiredScopes(for: message)
             guard AccessPolicy.allows(context.token, required) else {
@@ -41,7 +41,7 @@ struct MCPEndpoint: Sendable {
             let result = try await server.handle(message, era: era, caller: context.token, logger: logger)
             return Self.json(JSONRPCResponse.result(result, id: message.id ?? .null))
         } catch {
-            context.logger.debug("mcp error", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+            logger.debug("mcp error", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
             return Self.json(JSONRPCResponse.error(error, id: id), status: error.status)
         }
     }

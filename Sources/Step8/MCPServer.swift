@@ -16,9 +16,9 @@ struct MCPServer: Sendable {
     {
         let result: [String: JSONValue]
         switch (era, request.method) {
-        case (.legacy, "initialize"): result = try initialize(request, logger: logger).merging(signedIn(caller)) { $1 }
+        case (.legacy, "initialize"): result = signedIn(try initialize(request, logger: logger), caller)
         case (.legacy, "ping"): result = [:]
-        case (.modern, "server/discover"): result = discover().merging(signedIn(caller)) { $1 }
+        case (.modern, "server/discover"): result = signedIn(discover(), caller)
         case (_, "tools/list"):
             result = try list("tools", AccessPolicy.visibleTools(ToolCatalog.definitions, to: caller), request, era: era)
         case (_, "prompts/list"):
@@ -65,9 +65,13 @@ struct MCPServer: Sendable {
     }
 
     /// The handshake answers say whom the server believes it is talking to: the verified subject.
-    func signedIn(_ caller: VerifiedToken?) -> [String: JSONValue] {
-        guard let caller else { return [:] }
-        return ["instructions": .string("\(Self.instructions) You are signed in as \(caller.subject).")]
+    /// That makes them personal, so no shared cache may keep them (MCP 2026-07-28 caching).
+    func signedIn(_ result: [String: JSONValue], _ caller: VerifiedToken?) -> [String: JSONValue] {
+        guard let caller else { return result }
+        var result = result
+        result["instructions"] = .string("\(Self.instructions) You are signed in as \(caller.subject).")
+        if result["cacheScope"] != nil { result["cacheScope"] = "private" }
+        return result
     }
 
     /// Every 2026-07-28 result says it is complete and who answered (MCP 2026-07-28 basic/index).

@@ -38,9 +38,10 @@ public struct ServerOptions: ParsableArguments, Sendable {
             throw ValidationError("--port must be between 1 and 65535, got \(port).")
         }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty.") }
-        if let publicURL, PublicURL.normalise(publicURL) == nil {
+        if let publicURL, PublicURL.normalise(publicURL).flatMap(URLComponents.init(string:))?.path.isEmpty != true {
+            // Paths would move the well-known URLs clients derive from it (RFC 8414 §3, RFC 9728 §3).
             throw ValidationError(
-                "--public-url must be an absolute http(s) URL with a host and no query or fragment, got '\(publicURL)'."
+                "--public-url must be an absolute http(s) URL with a host and no path, query or fragment, got '\(publicURL)'."
             )
         }
     }

@@ -26,7 +26,7 @@ struct MetadataTests {
                 #expect(headers[.accessControlAllowOrigin] == "*")
                 #expect(body?["resource"] == "http://127.0.0.1:9000/mcp")
                 #expect(body?["authorization_servers"] == [.string(WorkshopDefaults.issuer)])
-                #expect(body?["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"])
+                #expect(body?["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts"])
                 #expect(body?["bearer_methods_supported"] == ["header"])
                 #expect(body?["jwks_uri"] == nil)
             }

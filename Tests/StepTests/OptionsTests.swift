@@ -25,7 +25,8 @@ struct OptionsTests {
         arguments: [
             ["--port", "0"], ["--port", "70000"], ["--port", "abc"], ["--public-url", "mcp.example.com"],
             ["--public-url", "ftp://example.com"], ["--public-url", "https://example.com/?a=1"],
-            ["--public-url", "https://example.com/#x"], ["--log-level", "loud"], ["--host", ""],
+            ["--public-url", "https://example.com/#x"], ["--public-url", "https://example.com/prefix"],
+            ["--log-level", "loud"], ["--host", ""],
         ]
     )
     func invalidOptionsAreRefused(arguments: [String]) {

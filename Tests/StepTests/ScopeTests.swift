@@ -5,6 +5,9 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
+@testable import Step8
+@testable import Step9
+
 /// Who is calling, as a token says.
 struct Caller: CustomTestStringConvertible, Sendable {
     let name: String
@@ -98,6 +101,17 @@ struct ScopeTests {
             #expect(!challenge.contains("scope=\""))
             #expect(challenge.contains("resource_metadata="))
             #expect(exchange.json?["error"]?["message"] == "Your role does not allow this operation")
+        }
+    }
+
+    @Test("every tool in the catalog has a row in the policy table", arguments: StepUnderTest.policySteps)
+    func everyToolHasAPolicyRow(step: StepUnderTest) {
+        let (catalog, table) = step == .step8
+            ? (Step8.ToolCatalog.definitions, Step8.AccessPolicy.toolScopes)
+            : (Step9.ToolCatalog.definitions, Step9.AccessPolicy.toolScopes)
+        for tool in catalog {
+            let name = tool["name"]?.stringValue ?? ""
+            #expect(table[name] != nil, "\(name) has no row in AccessPolicy.toolScopes")
         }
     }
 
