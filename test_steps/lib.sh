@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # Needs bash, curl and jq (python3, if present, picks the free port); from Step 5 on also openssl
-# and xxd, to check the published key and to sign tokens of its own. A script reads like this:
+# and xxd, to check the published key and to sign tokens of its own; Step 9 also cmp (diffutils), to
+# check that a notes file was left as it was. A script reads like this:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #   start_server 2                  # runs .build/debug/Step2 on a free port, waits for GET /health
@@ -22,7 +23,7 @@
 # exit path (success, failure, Ctrl-C).
 #
 # Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
-#           6. keys and tokens  7. the checks of each step (checks_step1 … checks_step8)
+#           6. keys and tokens  7. the checks of each step (checks_step1 … checks_step9)
 
 # ---------------------------------------------------------------------------------------------
 # 1. Where things are, and the protocol's constants
@@ -41,11 +42,13 @@ META_SERVER_INFO_KEY="io.modelcontextprotocol/serverInfo"
 # Steps 7 on: OAuth protected resource metadata (RFC 9728) and the scopes it names.
 METADATA_PATH="/.well-known/oauth-protected-resource/mcp"   # the metadata of the resource /mcp (§3.1)
 ROOT_METADATA_PATH="/.well-known/oauth-protected-resource"  # where MCP clients look next
-MCP_SCOPES='["mcp:read","mcp:tools","mcp:prompts","mcp:admin"]'
+MCP_SCOPES='["mcp:read","mcp:tools","mcp:prompts"]'
 BASELINE_SCOPE="mcp:read mcp:tools mcp:prompts"             # what a 401 asks for: an ordinary user's
 WORKSHOP_ISSUER="http://127.0.0.1:9001"                     # the issuer a step trusts by default
 # cacheScope of a modern tools/list or prompts/list: from Step 8 on lists depend on the caller (private).
 LIST_CACHE_SCOPE=public
+# The tools an ordinary user's tools/list shows besides echo and get_time: Step 9 sets STEP9_TOOLS.
+EXTRA_TOOLS=()
 
 READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before giving up
 
@@ -119,6 +122,31 @@ launch_server() {
     note "port $PORT was taken (attempt $attempt of 3); trying another one"
   done
   die "Step $STEP could not bind a free port in 3 attempts"
+}
+
+# start_server_expecting_exit — for a server that must refuse to start (say, a file is in its way):
+# stops the one that runs, starts .build/debug/StepN again with the options start_server was given,
+# and waits for it to exit, at most READY_TIMEOUT seconds. Sets EXIT_STATUS; its output is in
+# SERVER_LOG (for expect_log). Fails if it starts listening instead, or is still running when the
+# time is up (the EXIT trap then stops it). restart_server_with starts a server again.
+EXIT_STATUS=""
+start_server_expecting_exit() {
+  stop_server_process
+  local binary="$REPO_ROOT/.build/debug/Step$STEP" deadline=$((SECONDS + READY_TIMEOUT))
+  PORT="$(free_port)"
+  BASE_URL="http://127.0.0.1:$PORT"
+  LAST_REQUEST_LINE=""   # no request to report if this fails
+  "$binary" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  while kill -0 "$SERVER_PID" 2>/dev/null; do
+    if grep -q "listening on" "$SERVER_LOG"; then fail "Step $STEP refuses to start" "it is listening on port $PORT"; fi
+    if ((SECONDS > deadline)); then fail "Step $STEP exits within ${READY_TIMEOUT}s" "it is still running"; fi
+    sleep 0.1
+  done
+  EXIT_STATUS=0
+  wait "$SERVER_PID" 2>/dev/null || EXIT_STATUS=$?
+  SERVER_PID=""
+  note "Step $STEP exited with status $EXIT_STATUS"
 }
 
 # free_port — prints a TCP port that nothing listens on right now.
@@ -339,6 +367,16 @@ with_token() {
   "$@"
 }
 
+# call_tool ERA TOKEN NAME [ARGUMENTS] — tools/call of the tool NAME with ARGUMENTS (any JSON value;
+# no arguments member when omitted), sent by a client of ERA (legacy or modern) with TOKEN.
+call_tool() {
+  local params
+  params="$(jq -nc --arg name "$3" --argjson arguments "${4:-null}" \
+    '{name: $name} + (if $arguments == null then {} else {arguments: $arguments} end)')" \
+    || die "not valid JSON arguments: ${4:-}"
+  with_token "$2" "post_mcp_$1" tools/call "$params"
+}
+
 # initialize_params VERSION — what a 2025-era client sends to initialize.
 initialize_params() {
   printf '{"protocolVersion":"%s","capabilities":{},"clientInfo":{"name":"test_steps","version":"1.0.0"}}' "$1"
@@ -438,6 +476,23 @@ expect_error() {
   expectation_passed
 }
 
+# expect_tool_result — a tools/call that worked: a result with isError false whose structuredContent
+# is repeated as JSON in its text content (MCP server/tools, "Structured Content").
+expect_tool_result() {
+  expect_result
+  expect_json '.result.isError' false
+  expect_json '(.result.content[0].text | fromjson) == .result.structuredContent' true
+}
+
+# expect_tool_error [TEXT] — a tools/call that failed the way a tool fails (MCP server/tools, "Error
+# Handling"): 200, a result with isError true and a text that says why; with TEXT, exactly that text.
+expect_tool_error() {
+  expect_result
+  expect_json '.result.isError' true
+  expect_json '.result.content[0].text | type == "string" and length > 0' true
+  if [[ -n "${1:-}" ]]; then expect_json '.result.content[0].text' "$1"; fi
+}
+
 # expect_has_header NAME — the last response has a header NAME with a value, whatever it is.
 expect_has_header() {
   if ! has_header "$1" || [[ -z "$(header_value "$1")" ]]; then fail "a $1 header" "none"; fi
@@ -516,6 +571,12 @@ log_has_line() {
   done
 }
 
+# expect_exit_failure — the server that start_server_expecting_exit ran exited with a non-zero status.
+expect_exit_failure() {
+  if [[ "$EXIT_STATUS" == 0 ]]; then LAST_REQUEST_LINE=""; fail "a non-zero exit status" "exit status 0"; fi
+  expectation_passed
+}
+
 # expect_no_log TEXT — the server's output does not contain TEXT (a fixed string), so far.
 expect_no_log() {
   local line
@@ -532,6 +593,7 @@ expect_no_log() {
 # ---------------------------------------------------------------------------------------------
 
 KEYS_DIR=""   # the folder of the server's key pair: the --keys-dir it was started with
+DATA_DIR=""   # Step 9: the folder of the server's notes: the --data-dir it was started with
 
 # token_desk ARGUMENT... — runs generate_token (building it if missing) on the key pair in KEYS_DIR.
 # Its summaries for people go to WORK_DIR/generate_token.log.
@@ -699,7 +761,8 @@ checks_step2() {
     expect_json '.result.capabilities | type' object
     expect_json '.result.instructions | type' string
     expect_json '.result.ttlMs | type == "number" and . > 0' true
-    expect_json '.result.cacheScope' public
+    # From Step 6 on the answer names the signed-in caller, so no shared cache may keep it.
+    if [[ -n "${AUTH_TOKEN:-}" ]]; then expect_json '.result.cacheScope' private; else expect_json '.result.cacheScope' public; fi
     expect_json ".result._meta[\"$META_SERVER_INFO_KEY\"].name" mcp-workshop
     expect_json ".result._meta[\"$META_SERVER_INFO_KEY\"].version" 1.0.0
     expect_no_header Mcp-Session-Id
@@ -855,10 +918,30 @@ ping_of_size() {
   printf '%s' "$suffix"
 }
 
-# Tool and prompt definitions are the same in both eras; these expect them in the last response.
+# tool_names NAME... — the names a tools/list should show, as a sorted JSON array: the NAMEs plus
+# EXTRA_TOOLS. tools_label [NAME...] — how a check's name says so: echo, get_time, EXTRA_TOOLS, NAMEs.
+tool_names() {
+  jq -nc '$ARGS.positional | sort' --args "$@" ${EXTRA_TOOLS[@]+"${EXTRA_TOOLS[@]}"}
+}
+
+tools_label() {
+  and_list echo get_time ${EXTRA_TOOLS[@]+"${EXTRA_TOOLS[@]}"} "$@"
+}
+
+# and_list WORD... — "a", "a and b", "a, b and c".
+and_list() {
+  local text=$1 i
+  for ((i = 2; i <= $#; i++)); do
+    if ((i == $#)); then text+=" and ${!i}"; else text+=", ${!i}"; fi
+  done
+  printf '%s' "$text"
+}
+
+# Tool and prompt definitions are the same in both eras; these expect them in the last response
+# (echo and get_time in full; EXTRA_TOOLS by name, their step checks the rest).
 expect_tool_definitions() {
   local tool
-  expect_json '[.result.tools[].name] | sort' '["echo","get_time"]'
+  expect_json '[.result.tools[].name] | sort' "$(tool_names echo get_time)"
   for tool in echo get_time; do
     local t=".result.tools[] | select(.name == \"$tool\")"
     expect_json "$t | .title | type == \"string\" and length > 0" true
@@ -903,7 +986,7 @@ checks_step3() {
     expect_json '.result.capabilities.tools.listChanged' false
     expect_json '.result.capabilities.prompts.listChanged' false
 
-  check "legacy: tools/list describes echo and get_time (title, schemas, annotations)"
+  check "legacy: tools/list describes echo and get_time (title, schemas, annotations)${EXTRA_TOOLS[*]:+; it lists ${EXTRA_TOOLS[*]} too}"
     post_mcp_legacy tools/list
     expect_result
     expect_tool_definitions
@@ -1551,7 +1634,7 @@ checks_step8() {
       expect_json '.result.prompts' '[]'
     done
 
-  check "user: tools/list shows echo and get_time (not server_status); prompts/list greeting and help"
+  check "user: tools/list shows $(tools_label) (not server_status); prompts/list greeting and help"
     for era in legacy modern; do
       with_token "${tokens[uma]}" "post_mcp_$era" tools/list
       expect_result
@@ -1561,11 +1644,11 @@ checks_step8() {
       expect_prompt_definitions
     done
 
-  check "admin: tools/list shows echo, get_time and server_status, each fully described"
+  check "admin: tools/list shows $(tools_label server_status), each fully described"
     for era in legacy modern; do
       with_token "${tokens[ada]}" "post_mcp_$era" tools/list
       expect_result
-      expect_json '[.result.tools[].name] | sort' '["echo","get_time","server_status"]'
+      expect_json '[.result.tools[].name] | sort' "$(tool_names echo get_time server_status)"
     done
     expect_json "$status_tool | .title | type == \"string\" and length > 0" true
     expect_json "$status_tool | .description | type == \"string\" and length > 0" true
@@ -1576,7 +1659,7 @@ checks_step8() {
   check "a user whose token holds mcp:admin does not see server_status: the role bounds the scope"
     with_token "${tokens[ulla]}" post_mcp_modern tools/list
     expect_result
-    expect_json '[.result.tools[].name] | sort' '["echo","get_time"]'
+    expect_json '[.result.tools[].name] | sort' "$(tool_names echo get_time)"
 
   check "modern: every caller's tools/list and prompts/list say cacheScope private (they differ per caller)"
     for user in gina uma ada; do
@@ -1589,14 +1672,14 @@ checks_step8() {
 
   # --- What each refusal and each success says ---
 
-  check "admin: tools/call server_status reports step 8 (structuredContent, and the same JSON as text)"
+  check "admin: tools/call server_status reports step $STEP (structuredContent, and the same JSON as text)"
     for era in legacy modern; do
       with_token "${tokens[ada]}" "post_mcp_$era" tools/call '{"name":"server_status","arguments":{}}'
       expect_result
       expect_json '.result.isError' false
-      expect_json '.result.structuredContent.step' 8
+      expect_json '.result.structuredContent.step' "$STEP"
       expect_json '.result.structuredContent.version' 1.0.0
-      expect_json '.result.structuredContent.uptime_seconds | type == "number" and . >= 0' true
+      expect_json '.result.structuredContent.process_id | type == "number" and . > 0' true
       expect_json '(.result.content[0].text | fromjson) == .result.structuredContent' true
     done
 
@@ -1605,13 +1688,13 @@ checks_step8() {
     expect_insufficient_scope "mcp:tools mcp:admin"
     expect_json '.error.message | contains("mcp:admin")' true
 
-  check "the 403's resource_metadata URL serves the metadata, which lists the scopes it asks for"
+  check "the 403's resource_metadata URL serves the metadata"
     with_token "${tokens[gina]}" post_mcp_modern tools/call '{"name":"server_status","arguments":{}}'
     expect_status 403
     url="$(challenge_attribute resource_metadata)" || fail "a resource_metadata attribute" "none"
     send GET "${url#"$BASE_URL"}" ""
     expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
-    expect_json '.scopes_supported | contains(["mcp:tools", "mcp:admin"])' true
+    expect_json '.scopes_supported | contains(["mcp:tools"])' true
 
   check "the server's log says why: 403: insufficient scope, with the method"
     expect_log "403: insufficient scope" "tools/call"
@@ -1639,4 +1722,385 @@ checks_step8() {
     post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
     expect_status 401
     expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
+}
+
+# The tools Step 9 adds, which an ordinary user sees besides echo and get_time (EXTRA_TOOLS).
+STEP9_TOOLS=(whoami note_create note_list note_read note_delete)
+
+# token_identity TOKEN — what whoami must say about TOKEN, all of it from its claims: subject (sub),
+# username (preferred_username, else sub), client_id, scopes, roles, expires_at (exp, ISO 8601 UTC).
+token_identity() {
+  jwt_part "$1" 2 | jq -c '{
+      subject: .sub, username: (.preferred_username // .sub), client_id: (.client_id // null),
+      scopes: (.scope // "" | split(" ") | map(select(. != ""))), roles: (.roles // []),
+      expires_at: (.exp | todate)}'
+}
+
+# random_note_id — an id of the shape the server gives notes (128 random bits in base64url), that
+# no note has.
+random_note_id() {
+  openssl rand 16 | b64url
+}
+
+# checks_step9 BASE_URL — Step 9: tools that act for the caller the token names, and only for them:
+# whoami, private notes kept in DATA_DIR, a greeting that says who asks, a log line per tool call.
+# Needs KEYS_DIR, and DATA_DIR: the --data-dir the server was started with, with no notes in it yet.
+# Restarts the server (BASE_URL changes), last with a broken notes file that it must refuse.
+# shellcheck disable=SC2016 # '$ARGS' and '$id' in the jq filters are jq's variables, not the shell's
+checks_step9() {
+  BASE_URL=$1
+  if [[ -z "$DATA_DIR" ]]; then die "DATA_DIR is not set: start the server with --data-dir \"\$DATA_DIR\""; fi
+  local AUTH_TOKEN=""   # each request below says whose token it sends
+  local alice bob ada ulla gina carol token era tool args i id second_id random_id text body secret
+  local notes_file="$DATA_DIR/notes.json" saved="$WORK_DIR/notes.saved.json" note_id_pattern='^[A-Za-z0-9_-]{22}$'
+  local user_tools='["echo","get_time","note_create","note_delete","note_list","note_read","whoami"]'
+  local tool_def='(.result.tools | map({(.name): .}) | add)'   # a tools/list result's tools, by name
+  secret="the door code is $(openssl rand -hex 4)"   # the text of alice's note: nobody else may ever read it
+  alice="$(mint_token)" || exit 1
+  bob="$(mint_token --username bob --expires-in 1800 --client-id bobs-laptop)" || exit 1
+  ada="$(mint_token --username ada --scopes mcp:admin --roles admin)" || exit 1
+  ulla="$(mint_token --username ulla --scopes mcp:read,mcp:tools,mcp:prompts,mcp:admin --roles user)" || exit 1
+  gina="$(mint_token --username gina --scopes mcp:read --roles guest)" || exit 1
+
+  # --- Who sees which tools ---
+
+  check "user: tools/list shows exactly $(and_list echo get_time "${STEP9_TOOLS[@]}"), in both eras"
+    for era in legacy modern; do
+      with_token "$alice" "post_mcp_$era" tools/list
+      expect_result
+      expect_json '[.result.tools[].name] | sort' "$user_tools"
+    done
+
+  check "admin: tools/list shows all eight tools, server_status too"
+    with_token "$ada" post_mcp_modern tools/list
+    expect_result
+    expect_json '[.result.tools[].name] | sort' "$(jq -c '. + ["server_status"] | sort' <<<"$user_tools")"
+
+  check "the user tools are fully described: title, description, closed input schema, output schema, annotations"
+    with_token "$alice" post_mcp_legacy tools/list
+    expect_result
+    for tool in "${STEP9_TOOLS[@]}"; do
+      expect_json "$tool_def.$tool | .title | type == \"string\" and length > 0" true
+      expect_json "$tool_def.$tool | .description | type == \"string\" and length > 0" true
+      expect_json "$tool_def.$tool | .inputSchema | [.type, .additionalProperties]" '["object",false]'
+      expect_json "$tool_def.$tool | .outputSchema.type" object
+      expect_json "$tool_def.$tool | .annotations.openWorldHint" false
+    done
+    expect_json "$tool_def.whoami.inputSchema.properties // {} | length" 0
+    expect_json "$tool_def.whoami.outputSchema.required | contains([\"subject\", \"scopes\", \"roles\"])" true
+    expect_json "$tool_def.note_create.inputSchema.required" '["title","text"]'
+    expect_json "$tool_def.note_read.inputSchema.required" '["id"]'
+    expect_json "$tool_def.note_delete.inputSchema.required" '["id"]'
+    expect_json "$tool_def | map_values(.annotations.readOnlyHint) | {note_create, note_list, note_read, note_delete}" \
+      '{"note_create":false,"note_list":true,"note_read":true,"note_delete":false}'
+    expect_json "$tool_def.note_delete.annotations.destructiveHint" true
+
+  check "guest: whoami and note_list are refused with 403 insufficient_scope mcp:tools"
+    for tool in whoami note_list; do
+      call_tool legacy "$gina" "$tool"
+      expect_insufficient_scope mcp:tools
+    done
+
+  # --- whoami: who the token says, never what the request claims ---
+
+  check "whoami tells alice who she is, all from her token: subject, username, client_id, scopes, roles, expires_at"
+    for era in legacy modern; do
+      call_tool "$era" "$alice" whoami
+      expect_tool_result
+      expect_json '.result.structuredContent | del(.effective_scopes)' "$(token_identity "$alice")"
+      expect_json '.result.structuredContent.effective_scopes' '["mcp:prompts","mcp:read","mcp:tools"]'
+    done
+
+  check "whoami tells bob who he is: his subject, his client_id, his token's expiry"
+    call_tool modern "$bob" whoami '{}'
+    expect_tool_result
+    expect_json '.result.structuredContent | del(.effective_scopes)' "$(token_identity "$bob")"
+    expect_json '.result.structuredContent | [.subject, .client_id]' '["bob","bobs-laptop"]'
+
+  check "whoami: subject is the token's sub, username its preferred_username, or the sub when there is none"
+    token="$(rs256_token '.sub = "user-7f3a"')"   # preferred_username stays alice
+    call_tool legacy "$token" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent | [.subject, .username]' '["user-7f3a","alice"]'
+    token="$(rs256_token '.sub = "user-7f3a" | del(.preferred_username)')"
+    call_tool legacy "$token" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent | [.subject, .username]' '["user-7f3a","user-7f3a"]'
+
+  check "admin: whoami lists the admin's roles and effective scopes (mcp:admin implies the others)"
+    call_tool legacy "$ada" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent | [.subject, .scopes, .roles]' '["ada",["mcp:admin"],["admin"]]'
+    expect_json '.result.structuredContent.effective_scopes' '["mcp:admin","mcp:prompts","mcp:read","mcp:tools"]'
+
+  check "whoami with arguments ({\"subject\": \"bob\"}) is a tool error: who you are comes from the token"
+    call_tool legacy "$alice" whoami '{"subject":"bob"}'
+    expect_tool_error
+
+  check "legacy: initialize with clientInfo name \"alice\" and bob's token: the instructions say signed in as bob"
+    with_token "$bob" post_mcp_legacy initialize \
+      '{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"alice","version":"1.0.0"}}'
+    expect_result
+    expect_json '.result.instructions | contains("signed in as bob")' true
+    expect_json '.result.instructions | contains("alice")' false
+    call_tool legacy "$bob" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent.subject' bob
+
+  check "modern: server/discover with clientInfo name \"alice\" in _meta and bob's token: signed in as bob"
+    REQUEST_ID=$((REQUEST_ID + 1))
+    body="$(modern_request server/discover \
+      | jq -c '.params._meta["io.modelcontextprotocol/clientInfo"] = {name: "alice", version: "1.0.0"}')"
+    with_token "$bob" post_mcp "$body" "MCP-Protocol-Version: $MODERN_VERSION" "Mcp-Method: server/discover"
+    expect_result
+    expect_json '.result.instructions | contains("signed in as bob")' true
+
+  # --- Notes: each user's own ---
+
+  check "before the first note the data folder holds no notes file: the server starts without one"
+    if [[ -e "$notes_file" ]]; then fail "no $notes_file yet" "$(ls -l "$notes_file")"; fi
+    expectation_passed
+    call_tool legacy "$alice" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent' '{"notes":[],"all_users":false}'
+
+  check "alice creates a note: its id is 22 characters of base64url (128 random bits); title and created_at come back"
+    call_tool legacy "$alice" note_create "$(jq -nc --arg text "$secret" '{title: "Shopping list", text: $text}')"
+    expect_tool_result
+    expect_json ".result.structuredContent.id | test(\"$note_id_pattern\")" true
+    expect_json '.result.structuredContent.title' "Shopping list"
+    expect_json '.result.structuredContent.created_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")' true
+    id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
+
+  check "alice's second note has another id"
+    call_tool modern "$alice" note_create '{"title":"Second","text":"to be deleted"}'
+    expect_tool_result
+    expect_json ".result.structuredContent.id | test(\"$note_id_pattern\") and . != \"$id\"" true
+    second_id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
+
+  check "alice lists her notes (owner alice, all_users false) and reads one back: title and text"
+    for era in legacy modern; do
+      call_tool "$era" "$alice" note_list
+      expect_tool_result
+      expect_json '.result.structuredContent.all_users' false
+      expect_json '[.result.structuredContent.notes[].id] | sort' "$(jq -nc '[$ARGS.positional[]] | sort' --args "$id" "$second_id")"
+      expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.title, .owner]" '["Shopping list","alice"]'
+      call_tool "$era" "$alice" note_read "{\"id\":\"$id\"}"
+      expect_tool_result
+      expect_json '.result.structuredContent.id' "$id"
+      expect_json '.result.structuredContent.title' "Shopping list"
+      expect_json '.result.structuredContent.text' "$secret"
+    done
+
+  check "bob's note_list is empty: alice's notes are not his"
+    for era in legacy modern; do
+      call_tool "$era" "$bob" note_list
+      expect_tool_result
+      expect_json '.result.structuredContent' '{"notes":[],"all_users":false}'
+    done
+
+  check "bob's note_read and note_delete of alice's id get exactly the tool error of an id that does not exist"
+    random_id="$(random_note_id)"
+    for tool in note_read note_delete; do
+      call_tool legacy "$bob" "$tool" "{\"id\":\"$random_id\"}"
+      expect_tool_error
+      text="$(jq -r '.result.content[0].text' <<<"$LAST_BODY")"
+      call_tool legacy "$bob" "$tool" "{\"id\":\"$id\"}"
+      expect_tool_error "$text"
+      expect_json "tostring | contains(\"$secret\") or contains(\"Shopping\")" false
+      call_tool modern "$bob" "$tool" "{\"id\":\"$id\"}"
+      expect_tool_error "$text"
+    done
+
+  check "after bob's attempts alice still has her note, unchanged"
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent.text' "$secret"
+
+  check "a token with alice's username but another sub sees none of her notes: notes belong to the sub"
+    token="$(rs256_token '.sub = "user-7f3a"')"   # preferred_username: alice
+    call_tool legacy "$token" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent.notes' '[]'
+    call_tool legacy "$token" note_read "{\"id\":\"$id\"}"
+    expect_tool_error
+
+  check "admin: note_list shows every user's notes with their owners (all_users true), never their text"
+    call_tool legacy "$bob" note_create '{"title":"A note of his own","text":"bob was here"}'
+    expect_tool_result
+    call_tool modern "$ada" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent.all_users' true
+    expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.owner, .title]" '["alice","Shopping list"]'
+    expect_json '[.result.structuredContent.notes[].owner] | unique' '["alice","bob"]'
+    expect_json '[.result.structuredContent.notes[] | has("text")] | any' false
+    expect_json "tostring | contains(\"$secret\")" false
+
+  check "admin: note_read and note_delete of alice's note are tool errors (it stays hers); she still has it"
+    for tool in note_read note_delete; do
+      call_tool legacy "$ada" "$tool" "{\"id\":\"$random_id\"}"
+      expect_tool_error
+      text="$(jq -r '.result.content[0].text' <<<"$LAST_BODY")"
+      call_tool legacy "$ada" "$tool" "{\"id\":\"$id\"}"
+      expect_tool_error "$text"
+    done
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+
+  check "a user whose token holds mcp:admin lists only her own notes: her role bounds the scope"
+    call_tool legacy "$ulla" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent' '{"notes":[],"all_users":false}'
+
+  # --- Arguments: checked before anything is done ---
+
+  check "note_create with bad arguments is a tool error, and saves nothing"
+    for args in '{}' '{"title":"t"}' '{"text":"x"}' '{"title":"","text":"x"}' '{"title":"t","text":""}' \
+      '{"title":1,"text":"x"}' '{"title":"t","text":"x","owner":"bob"}' '"x"' '[]' \
+      "{\"title\":\"$(printf 'x%.0s' {1..201})\",\"text\":\"x\"}" \
+      "{\"title\":\"t\",\"text\":\"$(printf 'x%.0s' {1..10001})\"}"; do
+      call_tool legacy "$alice" note_create "$args"
+      expect_tool_error
+    done
+    call_tool legacy "$alice" note_list
+    expect_json '.result.structuredContent.notes | length' 2
+
+  check "a title of 200 characters (é: 400 bytes) is accepted: lengths count characters"
+    call_tool legacy "$alice" note_create "{\"title\":\"$(printf 'é%.0s' {1..200})\",\"text\":\"x\"}"
+    expect_tool_result
+    call_tool legacy "$alice" note_delete "$(jq -c '{id: .result.structuredContent.id}' <<<"$LAST_BODY")"
+    expect_tool_result
+
+  check "note_read and note_delete with bad arguments are tool errors"
+    for tool in note_read note_delete; do
+      for args in '' '{}' '{"id":5}' '{"id":""}' "{\"id\":\"$id\",\"owner\":\"alice\"}" \
+        "{\"id\":\"$(printf 'x%.0s' {1..65})\"}"; do
+        call_tool legacy "$alice" "$tool" "$args"
+        expect_tool_error
+      done
+    done
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+
+  check "note_list with an argument ({\"owner\": \"bob\"}) is a tool error"
+    for args in '{"owner":"bob"}' '{"all_users":true}'; do
+      call_tool legacy "$alice" note_list "$args"
+      expect_tool_error
+    done
+
+  check "tools/call with arguments \"x\" (not an object) is a tool error, for every tool, in both eras"
+    for era in legacy modern; do
+      for tool in whoami note_list note_read echo get_time; do
+        call_tool "$era" "$alice" "$tool" '"x"'
+        expect_tool_error
+      done
+    done
+
+  # --- Deleting ---
+
+  check "alice deletes her second note: deleted true; after that it is the error of an id that does not exist"
+    call_tool modern "$alice" note_delete "{\"id\":\"$second_id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent' "{\"id\":\"$second_id\",\"deleted\":true}"
+    for tool in note_read note_delete; do
+      call_tool legacy "$alice" "$tool" "{\"id\":\"$random_id\"}"
+      expect_tool_error
+      text="$(jq -r '.result.content[0].text' <<<"$LAST_BODY")"
+      call_tool legacy "$alice" "$tool" "{\"id\":\"$second_id\"}"
+      expect_tool_error "$text"
+    done
+    call_tool legacy "$alice" note_list
+    expect_json '[.result.structuredContent.notes[].id]' "[\"$id\"]"
+
+  check "a user keeps at most 100 notes: the 101st is a tool error, and deleting one makes room"
+    carol="$(mint_token --username carol)" || exit 1
+    for ((i = 1; i <= 100; i++)); do
+      body="{\"name\":\"note_create\",\"arguments\":{\"title\":\"note $i\",\"text\":\"x\"}}"
+      with_token "$carol" post_mcp_legacy tools/call "$body"
+      # A plain match, not jq: this runs 100 times.
+      if [[ "$LAST_STATUS" != 200 || "$LAST_BODY" != *'"isError":false'* ]]; then
+        fail "note $i is saved" "HTTP $LAST_STATUS: $LAST_BODY"
+      fi
+    done
+    expectation_passed
+    call_tool legacy "$carol" note_create '{"title":"one too many","text":"x"}'
+    expect_tool_error
+    call_tool legacy "$carol" note_list
+    expect_json '.result.structuredContent.notes | length' 100
+    call_tool legacy "$carol" note_delete "$(jq -c '{id: .result.structuredContent.notes[0].id}' <<<"$LAST_BODY")"
+    expect_tool_result
+    call_tool legacy "$carol" note_create '{"title":"room again","text":"x"}'
+    expect_tool_result
+
+  # --- The notes file ---
+
+  check "the notes file in --data-dir is readable by its owner only (600), in a folder that is 700; JSON, alice's note in it"
+    if [[ -z "$(find "$notes_file" -perm 600)" ]]; then fail "$notes_file with mode 600" "$(ls -l "$notes_file")"; fi
+    expectation_passed
+    if [[ -z "$(find "$DATA_DIR" -maxdepth 0 -perm 700)" ]]; then
+      fail "$DATA_DIR with mode 700" "$(ls -ld "$DATA_DIR")"
+    fi
+    expectation_passed
+    if ! jq -e --arg id "$id" '[.[] | select(.id == $id) | .owner] == ["alice"]' "$notes_file" >/dev/null; then
+      fail "JSON with alice's note $id, owner alice" "$(head -c 300 "$notes_file")"
+    fi
+    expectation_passed
+
+  # --- Personal answers, and the log ---
+
+  check "prompts/get greeting with bob's token says it comes from bob, whatever the name argument says"
+    for era in legacy modern; do
+      with_token "$bob" "post_mcp_$era" prompts/get '{"name":"greeting","arguments":{"name":"alice"}}'
+      expect_result
+      expect_json '.result.messages[0].content.text | contains("bob")' true
+    done
+
+  check "every tool call is logged with the caller's subject, the tool and the outcome (ok or error)"
+    expect_log "tools/call" "sub=alice" "tool=note_create" "outcome=ok"
+    expect_log "tools/call" "sub=alice" "tool=whoami" "outcome=error"
+    expect_log "tools/call" "sub=bob" "tool=note_read" "outcome=error"
+    expect_log "tools/call" "sub=ada" "tool=note_list" "outcome=ok"
+    expect_log "tools/call" "sub=alice" "tool=echo" "outcome=error"
+
+  check "the log holds no note text and no token"
+    expect_no_log "$secret"
+    for token in "$alice" "$bob" "$ada"; do expect_no_log "$token"; done
+
+  # --- Notes are kept: across restarts, and never thrown away ---
+
+  check "notes survive a restart: alice lists and reads her note again"
+    restart_server
+    alice="$(mint_token)" || exit 1   # BASE_URL changed, and with it the audience
+    call_tool legacy "$alice" note_list
+    expect_tool_result
+    expect_json '[.result.structuredContent.notes[].id]' "[\"$id\"]"
+    call_tool modern "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent.text' "$secret"
+
+  cp -p "$notes_file" "$saved" || die "cannot copy $notes_file"
+  for body in 'garbage, not JSON' '{"notes":[]}'; do
+    check "with $body in notes.json the server refuses to start: non-zero exit, 'left as it is'; the file is unchanged"
+      printf '%s\n' "$body" >"$notes_file"
+      cp -p "$notes_file" "$WORK_DIR/notes.broken.json"
+      start_server_expecting_exit
+      expect_exit_failure
+      expect_log "notes.json" "left as it is"
+      if ! cmp -s "$notes_file" "$WORK_DIR/notes.broken.json"; then
+        fail "$notes_file unchanged: $body" "$(head -c 300 "$notes_file")"
+      fi
+      expectation_passed
+  done
+
+  check "with the notes file put back, the server starts again and alice's note is there"
+    cp -p "$saved" "$notes_file"
+    restart_server_with
+    alice="$(mint_token)" || exit 1
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent.text' "$secret"
+    ada="$(mint_token --username ada --scopes mcp:admin --roles admin)" || exit 1
+    call_tool legacy "$ada" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent.notes | length' "$(jq length "$saved")"
 }

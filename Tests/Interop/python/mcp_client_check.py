@@ -10,6 +10,7 @@ what the step offers so far.
     python mcp_client_check.py --url ... --mode modern --step 4 --token SECRET
     python mcp_client_check.py --url ... --mode modern --step 4 --expect-unauthorized
     python mcp_client_check.py --url ... --mode legacy --step 4 --token GUEST --expect-forbidden-call
+    python mcp_client_check.py --url ... --mode modern --step 9 --token SECRET --expect-subject alice
 
 --mode modern   The client's default ("auto") negotiation: it POSTs `server/discover`
                 at 2026-07-28 and adopts the answer. It falls back to the legacy
@@ -19,8 +20,13 @@ what the step offers so far.
                 then `notifications/initialized`, then ordinary requests.
 --step N        What to exercise: 2 connects (plus `ping` in legacy mode);
                 3 also lists tools (`echo`, `get_time`) and prompts (`greeting`,
-                `help`); 4 also calls `echo` and gets the `greeting` prompt.
+                `help`); 4 also calls `echo` and gets the `greeting` prompt;
+                9 also lists the user-aware tools, calls `whoami`, and creates,
+                lists, reads and deletes a note.
 --token T       Sent on every request as `Authorization: Bearer T`.
+--expect-subject S
+                With --step 9: the `sub` of the --token, which `whoami` must
+                report as structuredContent.subject.
 --expect-unauthorized
                 Asserts the opposite: connecting fails, and it fails because the
                 server answered HTTP 401.
@@ -44,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -169,6 +176,7 @@ class Options:
     token: str | None
     expect_unauthorized: bool
     expect_forbidden_call: bool
+    expect_subject: str | None
     timeout: float
 
 
@@ -258,7 +266,7 @@ async def exercise(client: Client, options: Options, report: Report, trace: HTTP
         )
         tools = await run_check(report, "tools/list", client.list_tools())
         if tools is not None:
-            check_tools(tools, report)
+            check_tools(tools, options, report)
         prompts = await run_check(report, "prompts/list", client.list_prompts())
         if prompts is not None:
             check_prompts(prompts, report)
@@ -273,6 +281,9 @@ async def exercise(client: Client, options: Options, report: Report, trace: HTTP
         prompt = await run_check(report, "prompts/get greeting", client.get_prompt("greeting", {"name": "Ada"}))
         if prompt is not None:
             check_greeting(prompt, report)
+
+    if options.step >= 9:
+        await exercise_user_tools(client, options, report)
 
 
 async def exercise_without_tools_scope(client: Client, options: Options, report: Report, trace: HTTPTrace) -> None:
@@ -314,9 +325,60 @@ async def run_check(report: Report, what: str, call: Any) -> Any:
     return result
 
 
-def check_tools(result: types.ListToolsResult, report: Report) -> None:
+USER_TOOLS = {"whoami", "note_create", "note_list", "note_read", "note_delete"}
+
+
+async def exercise_user_tools(client: Client, options: Options, report: Report) -> None:
+    """Step 9: the tools act for the token's subject. The client checks each structuredContent
+    against the tool's outputSchema; we check what it says."""
+    whoami = await run_check(report, "tools/call whoami", client.call_tool("whoami", {}))
+    if whoami is not None:
+        subject = (whoami.structured_content or {}).get("subject")
+        report.check(
+            not whoami.is_error and subject == options.expect_subject,
+            f"whoami says the subject is the token's: {options.expect_subject}",
+            f"isError {whoami.is_error}, structuredContent {json.dumps(whoami.structured_content)}",
+        )
+
+    text = f"written by the official Python client, {options.mode} era"
+    created = await run_check(
+        report, "tools/call note_create", client.call_tool("note_create", {"title": "Interop", "text": text})
+    )
+    note_id = (created.structured_content or {}).get("id") if created is not None and not created.is_error else None
+    if not report.check(
+        isinstance(note_id, str) and re.fullmatch(r"[A-Za-z0-9_-]{22}", note_id) is not None,
+        "note_create returns an id of 22 base64url characters",
+        f"result was {created.model_dump(exclude_none=True) if created else None}",
+    ):
+        return
+
+    listed = await run_check(report, "tools/call note_list", client.call_tool("note_list", {}))
+    if listed is not None:
+        ids = [note.get("id") for note in (listed.structured_content or {}).get("notes", [])]
+        report.check(note_id in ids, "note_list shows the new note", f"ids were {ids}")
+
+    read = await run_check(report, "tools/call note_read", client.call_tool("note_read", {"id": note_id}))
+    if read is not None:
+        report.check(
+            not read.is_error and (read.structured_content or {}).get("text") == text,
+            "note_read returns the note's text",
+            f"isError {read.is_error}, structuredContent {json.dumps(read.structured_content)}",
+        )
+
+    deleted = await run_check(report, "tools/call note_delete", client.call_tool("note_delete", {"id": note_id}))
+    if deleted is not None:
+        report.check(
+            not deleted.is_error and (deleted.structured_content or {}).get("deleted") is True,
+            "note_delete deletes it",
+            f"isError {deleted.is_error}, structuredContent {json.dumps(deleted.structured_content)}",
+        )
+
+
+def check_tools(result: types.ListToolsResult, options: Options, report: Report) -> None:
     names = [tool.name for tool in result.tools]
     report.check({"echo", "get_time"} <= set(names), "tools/list offers echo and get_time", f"tools were {names}")
+    if options.step >= 9:
+        report.check(USER_TOOLS <= set(names), "tools/list offers whoami and the note tools", f"tools were {names}")
     for tool in result.tools:
         if tool.name in ("echo", "get_time"):
             report.check(
@@ -434,12 +496,27 @@ def parse_options(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="with a --token lacking mcp:tools: assert tools/list is empty and tools/call echo is refused with 403",
     )
+    parser.add_argument(
+        "--expect-subject",
+        metavar="SUB",
+        help="with --step 9: the token's sub, which whoami must report as its subject",
+    )
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds for the whole run (default 20)")
     args = parser.parse_args(argv)
     if args.expect_forbidden_call and (args.token is None or args.expect_unauthorized):
         parser.error("--expect-forbidden-call needs a --token, and excludes --expect-unauthorized")
+    uses_user_tools = args.step >= 9 and not (args.expect_unauthorized or args.expect_forbidden_call)
+    if uses_user_tools and (args.token is None or args.expect_subject is None):
+        parser.error("--step 9 needs a --token and the --expect-subject whoami must report")
     return Options(
-        args.url, args.mode, args.step, args.token, args.expect_unauthorized, args.expect_forbidden_call, args.timeout
+        args.url,
+        args.mode,
+        args.step,
+        args.token,
+        args.expect_unauthorized,
+        args.expect_forbidden_call,
+        args.expect_subject,
+        args.timeout,
     )
 
 

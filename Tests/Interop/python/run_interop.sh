@@ -3,10 +3,11 @@
 # in both protocol eras: its default 2026-07-28 mode and the 2025-11-25 initialize handshake.
 # From Step 6 on, the client sends a token from generate_token, and a client without one must be
 # refused with 401. From Step 8 on, a guest's token (mcp:read only) may connect and list, but its
-# tools/call must be refused with 403. Steps 5 on run with a temporary key pair, never the
-# repository's keys/.
+# tools/call must be refused with 403. At Step 9 the client also calls whoami, which must name the
+# token's subject, and creates, reads and deletes a note. Steps 5 on run with a temporary key pair,
+# never the repository's keys/; Step 9 with a temporary --data-dir, never the repository's data/.
 #
-# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6 7 8)
+# Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6 7 8 9)
 # Needs .venv/ with requirements.txt installed (scripts/test-all.sh creates it).
 set -uo pipefail
 
@@ -26,18 +27,22 @@ client_check() {
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6 7 8)
+[ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6 7 8 9)
 status=0
 for step in "${steps[@]}"; do
-  if ((step >= 5)); then
+  if ((step >= 9)); then
+    make_work_dir "$step"
+    KEYS_DIR="$WORK_DIR/keys"
+    start_server "$step" --keys-dir "$KEYS_DIR" --data-dir "$WORK_DIR/data"
+  elif ((step >= 5)); then
     make_work_dir "$step"
     KEYS_DIR="$WORK_DIR/keys"
     start_server "$step" --keys-dir "$KEYS_DIR"
   else
     start_server "$step"
   fi
-  # The client knows what Steps 2 to 4 offer; later steps offer the same tools and prompts.
-  client_step=$((step < 4 ? step : 4))
+  # The client knows what Steps 2 to 4 offer, and Step 9's user tools; Steps 5 to 8 offer what 4 does.
+  client_step=$((step < 4 ? step : step < 9 ? 4 : 9))
 
   if ((step < 6)); then
     for mode in modern legacy; do
@@ -46,9 +51,11 @@ for step in "${steps[@]}"; do
     done
   else
     token="$(mint_token)" || exit 1
+    subject=()   # Step 9: whom whoami must name, the token's sub
+    if ((step >= 9)); then subject=(--expect-subject "$(jwt_part "$token" 2 | jq -r .sub)"); fi
     for mode in modern legacy; do
       echo "# Step $step, $mode era, official Python client with a token"
-      client_check "$mode" "$client_step" --token "$token" || status=1
+      client_check "$mode" "$client_step" --token "$token" ${subject[@]+"${subject[@]}"} || status=1
       echo "# Step $step, $mode era, official Python client without a token"
       client_check "$mode" "$client_step" --expect-unauthorized || status=1
     done
