@@ -6,9 +6,9 @@ import WorkshopSupport
 /// Verifies an RS256 JWT access token, one check at a time: the header first, then the
 /// signature, then the claims, so that nothing unverified is trusted (RFC 8725 §3, RFC 9068 §4).
 struct AccessTokenVerifier: Sendable {
-    let keys: TrustedKeys
-    /// The `iss` value to expect, compared exactly (RFC 9068 §4 step 3).
-    let issuer: String
+    let keys: IssuerKeys
+    /// The `iss` values to accept, compared exactly (RFC 9068 §4 step 3).
+    let issuers: [String]
     /// This server's canonical resource URI; `aud` must contain it (RFC 8707, RFC 9068 §4 step 4).
     let audience: String
     /// `at+jwt` keeps other JWTs (ID tokens, say) from passing as access tokens (RFC 9068 §4 step 1, RFC 8725 §3.11).
@@ -16,9 +16,9 @@ struct AccessTokenVerifier: Sendable {
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
     let leeway: TimeInterval = 60
 
-    init(keys: TrustedKeys, issuer: String, audience: String, acceptJWTType: Bool = false) {
+    init(keys: IssuerKeys, issuers: [String], audience: String, acceptJWTType: Bool = false) {
         self.keys = keys
-        self.issuer = issuer
+        self.issuers = issuers
         self.audience = audience
         acceptedTypes = acceptJWTType ? ["at+jwt", "application/at+jwt", "jwt"] : ["at+jwt", "application/at+jwt"]
     }
@@ -26,6 +26,18 @@ struct AccessTokenVerifier: Sendable {
     /// Why a token was refused: for the log, never for the client.
     struct Rejection: Error, CustomStringConvertible {
         let description: String
+        /// Set when the only problem may be keys we have not fetched yet.
+        var unknownKeyOf: String? = nil
+    }
+
+    /// `verify`, and once more after fetching the issuer's keys when the token names a key we do not hold.
+    func verifyFetchingKeys(_ token: String) async throws(Rejection) -> VerifiedToken {
+        do throws(Rejection) {
+            return try verify(token)
+        } catch {
+            guard let issuer = error.unknownKeyOf, await keys.refresh(issuer) else { throw error }
+            return try verify(token)
+        }
     }
 
     func verify(_ token: String, now: Date = Date()) throws(Rejection) -> VerifiedToken {
@@ -41,9 +53,15 @@ struct AccessTokenVerifier: Sendable {
         }
         // An extension we do not understand must not be ignored (RFC 7515 §4.1.11).
         guard header["crit"] == nil else { throw Rejection(description: "crit header present") }
-        // The key comes from our own set, by id; jwk, jku and x5u in the header are never followed.
-        guard let kid = header["kid"]?.stringValue, let key = keys.keys[kid] else {
-            throw Rejection(description: "kid \(header["kid"]?.jsonText ?? "missing") is not a trusted key")
+        // The key comes from the issuer's own set, by id; jwk, jku and x5u in the header are never followed.
+        guard let kid = header["kid"]?.stringValue else { throw Rejection(description: "kid missing") }
+        // The unverified iss only picks whose keys to try; a key of that issuer must then verify the signature.
+        guard let claims = Self.jsonObject(parts[1]) else { throw Rejection(description: "claims are not base64url JSON") }
+        guard let issuer = claims["iss"]?.stringValue, issuers.contains(issuer) else {
+            throw Rejection(description: "iss \(claims["iss"]?.jsonText ?? "missing") is not a trusted issuer")
+        }
+        guard let key = keys.key(kid, of: issuer) else {
+            throw Rejection(description: "kid \(header["kid"]?.jsonText ?? "missing") is not a key of \(issuer)", unknownKeyOf: issuer)
         }
 
         guard let signature = Base64URL.decode(parts[2]), !signature.isEmpty else {
@@ -54,14 +72,13 @@ struct AccessTokenVerifier: Sendable {
             throw Rejection(description: "signature does not verify")
         }
 
-        guard let claims = Self.jsonObject(parts[1]) else { throw Rejection(description: "claims are not base64url JSON") }
         return try checkClaims(claims, now: now.timeIntervalSince1970)
     }
 
     /// RFC 7519 §4.1 and RFC 9068 §4: issuer, audience, and the time window.
     func checkClaims(_ claims: [String: JSONValue], now: TimeInterval) throws(Rejection) -> VerifiedToken {
-        guard claims["iss"]?.stringValue == issuer else {
-            throw Rejection(description: "iss \(claims["iss"]?.jsonText ?? "missing") is not \(issuer)")
+        guard let issuer = claims["iss"]?.stringValue, issuers.contains(issuer) else {
+            throw Rejection(description: "iss \(claims["iss"]?.jsonText ?? "missing") is not a trusted issuer")
         }
         let audiences = claims["aud"]?.arrayValue ?? claims["aud"].map { [$0] } ?? []
         guard audiences.contains(.string(audience)) else {

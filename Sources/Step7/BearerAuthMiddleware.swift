@@ -23,7 +23,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         case .token(let token):
             var context = context
             do throws(AccessTokenVerifier.Rejection) {
-                context.token = try verifier.verify(token)
+                context.token = try await verifier.verifyFetchingKeys(token)
             } catch {
                 context.logger.debug("401: token rejected", metadata: ["reason": "\(error.description)"])
                 return challenge(invalidToken: true)

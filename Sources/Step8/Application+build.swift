@@ -6,31 +6,39 @@ import WorkshopSupport
 func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions) throws -> some ApplicationProtocol {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
-    let router = buildRouter(options, trustedKeys: trustedKeys, auth: auth)
+    // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
+    let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
+    let router = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth)
+    let announce = options.announce(
+        ServerIdentity.title,
+        urls: [
+            ("Health", "/health"), ("MCP endpoint", "/mcp"), ("JWKS", "/.well-known/jwks.json"),
+            ("Resource metadata", "/.well-known/oauth-protected-resource/mcp"),
+        ]
+    )
     return Application(
         router: router,
         configuration: options.applicationConfiguration(serverName: ServerIdentity.label),
-        onServerRunning: options.announce(
-            ServerIdentity.title,
-            urls: [
-                ("Health", "/health"), ("MCP endpoint", "/mcp"), ("JWKS", "/.well-known/jwks.json"),
-                ("Resource metadata", "/.well-known/oauth-protected-resource/mcp"),
-            ]
-        ),
+        onServerRunning: { channel in
+            await announce(channel)
+            issuerKeys.prefetch(auth.issuers)
+        },
         logger: logger
     )
 }
 
 /// Every route of this step, in one place.
-func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, auth: AuthOptions) -> Router<MCPRequestContext> {
+func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions)
+    -> Router<MCPRequestContext>
+{
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
     router.get("/.well-known/jwks.json") { _, _ in trustedKeys.jwksResponse() }
     // The audience tokens must name: this server's canonical MCP endpoint URI (RFC 8707).
     let verifier = AccessTokenVerifier(
-        keys: trustedKeys, issuer: auth.issuer, audience: "\(options.baseURL)/mcp", acceptJWTType: auth.acceptJWTType)
-    let metadata = ProtectedResourceMetadata(baseURL: options.baseURL, resourcePath: "/mcp", authorizationServers: [auth.issuer])
+        keys: issuerKeys, issuers: auth.issuers, audience: "\(options.baseURL)/mcp", acceptJWTType: auth.acceptJWTType)
+    let metadata = ProtectedResourceMetadata(baseURL: options.baseURL, resourcePath: "/mcp", authorizationServers: auth.issuers)
     // RFC 9728 §3.1 path for /mcp, and the root path that MCP clients try next.
     for path in [metadata.path, "/.well-known/oauth-protected-resource"] {
         router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }

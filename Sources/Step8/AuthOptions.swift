@@ -1,10 +1,15 @@
 import ArgumentParser
 import WorkshopSupport
 
-/// What this server trusts: which issuer, and how strictly the token type is checked.
+/// What this server trusts: which issuers, and how strictly the token type is checked.
 struct AuthOptions: ParsableArguments, Sendable {
-    @Option(help: ArgumentHelp("The issuer whose tokens are accepted; must equal their iss claim exactly.", valueName: "url"))
-    var issuer: String = WorkshopDefaults.issuer
+    @Option(
+        name: .customLong("issuer"),
+        help: ArgumentHelp(
+            "An issuer whose tokens are accepted; must equal their iss claim exactly. Repeat it to trust several."
+                + " Its keys are found through its RFC 8414 or OpenID Connect metadata.",
+            valueName: "url"))
+    var issuers: [String] = [WorkshopDefaults.issuer]
 
     @Flag(
         name: .customLong("accept-jwt-typ"),
@@ -15,13 +20,17 @@ struct AuthOptions: ParsableArguments, Sendable {
     init() {}
 
     func validate() throws {
-        guard PublicURL.normalise(issuer) != nil else {
+        for issuer in issuers where PublicURL.normalise(issuer) == nil {
             throw ValidationError("--issuer must be an absolute http(s) URL, got '\(issuer)'.")
         }
     }
 
-    init(issuer: String, acceptJWTType: Bool = false) {
-        self.issuer = issuer
-        self.acceptJWTType = acceptJWTType
+    /// The options as the command line would give them (the parser sets every option wrapper).
+    init(issuers: [String], acceptJWTType: Bool = false) throws {
+        self = try Self.parse(issuers.flatMap { ["--issuer", $0] } + (acceptJWTType ? ["--accept-jwt-typ"] : []))
+    }
+
+    init(issuer: String, acceptJWTType: Bool = false) throws {
+        try self.init(issuers: [issuer], acceptJWTType: acceptJWTType)
     }
 }

@@ -126,7 +126,7 @@ struct SwiftSDKClientTests {
 
     @Test("with a guest's token, the Swift SDK client lists no tools on Step 8 and a call is refused")
     func guestIsRefusedByStepEight() async throws {
-        let app = try Step8.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: Step8.AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step8.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: try Step8.AuthOptions(issuer: WorkshopDefaults.issuer))
         let guest = Self.mint(subject: "guest", scope: "mcp:read", roles: ["guest"])
         try await withClient(app, token: guest) { client, _ in
             let (tools, _) = try await client.listTools()
@@ -141,7 +141,7 @@ struct SwiftSDKClientTests {
     func whoamiOnStepNine() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("interop-data-\(UUID().uuidString)").path
         let app = try Step9.buildApplication(
-            Self.stepSixOptions, keyFiles: Self.keys, auth: Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+            Self.stepSixOptions, keyFiles: Self.keys, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
             data: Step9.DataOptions(dataDirectory: data))
         try await withClient(app, token: Self.mint(subject: "ada", scope: "mcp:read mcp:tools", roles: ["user"])) { client, _ in
             let call = try await client.send(CallTool.request(.init(name: "whoami", arguments: [:])))

@@ -66,15 +66,17 @@ struct MetadataTests {
     @Test("resource, audience and metadata URL all follow --public-url and --issuer", arguments: StepUnderTest.metadataSteps)
     func metadataFollowsOptions(step: StepUnderTest) async throws {
         let options = ServerOptions(port: 9000, publicURL: "https://mcp.example.com", logLevel: .critical)
-        try await step.withoutToken(options, issuer: "https://login.example.com") { client async throws in
-            let (_, _, body) = try await Self.document(client, "/.well-known/oauth-protected-resource/mcp")
-            #expect(body?["resource"] == "https://mcp.example.com/mcp")
-            #expect(body?["authorization_servers"] == ["https://login.example.com"])
-            let refused = try await client.ping(authorization: [])
-            #expect(refused.headers[.wwwAuthenticate]?.contains(
-                #"resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#) == true)
-            let token = TokenForge.with { $0["aud"] = "https://mcp.example.com/mcp"; $0["iss"] = "https://login.example.com" }
-            #expect(try await client.ping(authorization: ["Bearer \(token)"]).status == .ok)
+        try await TestIssuer.run { issuer in
+            try await step.withoutToken(options, issuer: issuer.url) { client async throws in
+                let (_, _, body) = try await Self.document(client, "/.well-known/oauth-protected-resource/mcp")
+                #expect(body?["resource"] == "https://mcp.example.com/mcp")
+                #expect(body?["authorization_servers"] == .array([.string(issuer.url)]))
+                let refused = try await client.ping(authorization: [])
+                #expect(refused.headers[.wwwAuthenticate]?.contains(
+                    #"resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#) == true)
+                let token = issuer.token { $0["aud"] = "https://mcp.example.com/mcp" }
+                #expect(try await client.ping(authorization: ["Bearer \(token)"]).status == .ok)
+            }
         }
     }
 

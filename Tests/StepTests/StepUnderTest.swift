@@ -52,18 +52,27 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         _ options: ServerOptions = Self.options, issuer: String = WorkshopDefaults.issuer, acceptJWTType: Bool = false,
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
+        try await withoutToken(options, issuers: [issuer], acceptJWTType: acceptJWTType, body)
+    }
+
+    /// From Step 7 on a server may trust several issuers.
+    func withoutToken<Value: Sendable>(
+        _ options: ServerOptions = Self.options, issuers: [String], acceptJWTType: Bool = false,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let issuer = issuers[0]
         switch self {
         case .step6:
             let auth = Step6.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
             return try await Step6.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
         case .step7:
-            let auth = Step7.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            let auth = try Step7.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
             return try await Step7.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
         case .step8:
-            let auth = Step8.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            let auth = try Step8.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
             return try await Step8.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
         case .step9:
-            let auth = Step9.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            let auth = try Step9.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
             let data = Step9.DataOptions(dataDirectory: TestKeys.emptyFolder().directory.path)
             return try await Step9.buildApplication(options, keyFiles: TestKeys.files, auth: auth, data: data).test(.router, body)
         default:
