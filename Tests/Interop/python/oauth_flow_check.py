@@ -1,0 +1,292 @@
+"""Sign in to Step 9 with the official MCP Python SDK (`mcp` 2.3.0) and no human.
+
+The SDK's `OAuthClientProvider` does what an MCP host does when a server answers
+401: it reads the protected resource metadata the challenge names (RFC 9728),
+the authorization server's metadata (RFC 8414), registers itself (RFC 7591),
+sends the user to /authorize with PKCE S256 and the `resource` parameter
+(RFC 7636, RFC 8707), exchanges the code at /token, and retries with the token.
+A simulated user (oauth_sign_in.py) signs in where a browser would open.
+
+    python oauth_flow_check.py --server-url http://127.0.0.1:9000/mcp
+    python oauth_flow_check.py --server-url ... --mode legacy --issuer http://127.0.0.1:9001
+    python oauth_flow_check.py --server-url ... --grant-scope mcp:read
+    python oauth_flow_check.py --server-url ... --user gus --expect-forbidden-call
+
+Default          Sign in as --user (alice), list tools, call whoami: it must name
+                 the user. Exactly one sign-in.
+--grant-scope S  At the first sign-in the user grants only S (say mcp:read). A
+                 tools/call is then refused with 403 insufficient_scope, and the
+                 SDK steps up: a second sign-in, asking for mcp:tools, which the
+                 user grants; the call then succeeds. Exactly two sign-ins.
+--expect-forbidden-call
+                 For a guest (gus): tools/list is empty and tools/call is refused
+                 with 403 whatever is granted, because the role forbids it. The
+                 server's challenge asks for no scope; the check asserts that the
+                 client gives up after a bounded number of sign-ins.
+--mode           modern (default: the client's "auto", server/discover at
+                 2026-07-28) or legacy (the 2025-11-25 initialize handshake).
+
+The run prints a numbered transcript of every HTTP exchange (tokens, codes and
+PKCE values shown as `…`), one `ok - ...` / `not ok - ...` line per check, and
+`N passed, N failed`. It exits 0 only when every check passed, and is bounded
+by --timeout seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from dataclasses import dataclass
+
+import anyio
+import httpx2
+
+from mcp import Client
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import OAuthClientMetadata
+from mcp_client_check import LEGACY_VERSION, MODERN_VERSION, Report, describe, run_check
+from oauth_sign_in import REDIRECT_URI, InMemoryTokenStorage, SimulatedUser
+from oauth_transcript import Transcript
+
+# What Step 9's 401 asks for: an ordinary user's scopes.
+BASELINE_SCOPES = {"mcp:read", "mcp:tools", "mcp:prompts"}
+# How often the guest tries a tool. The server's refusal asks for no scope, yet the SDK may step up
+# once per refused request (it then asks for scopes_supported); more than that would be a loop.
+GUEST_CALLS = 2
+MAX_GUEST_SIGN_INS = 1 + GUEST_CALLS
+
+
+@dataclass
+class Options:
+    server_url: str
+    issuer: str | None
+    user: str
+    mode: str
+    grant_scope: str | None
+    expect_forbidden_call: bool
+    timeout: float
+
+    @property
+    def expects_step_up(self) -> bool:
+        return self.grant_scope is not None and "mcp:tools" not in self.grant_scope.split()
+
+
+def make_client(options: Options, user: SimulatedUser, transcript: Transcript) -> tuple[httpx2.AsyncClient, Client]:
+    """The official client, authorized by the SDK's OAuth provider: a public client using PKCE."""
+    provider = OAuthClientProvider(
+        server_url=options.server_url,
+        client_metadata=OAuthClientMetadata(
+            client_name="Workshop OAuth check (official Python SDK)",
+            redirect_uris=[REDIRECT_URI],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=InMemoryTokenStorage(),
+        redirect_handler=user.redirect_handler,
+        callback_handler=user.callback_handler,
+    )
+    # The SDK has no auth option on Client or the transport: the provider is an httpx2.Auth.
+    http_client = httpx2.AsyncClient(
+        auth=provider,
+        timeout=httpx2.Timeout(options.timeout),
+        event_hooks={"response": [transcript.record]},
+    )
+    client = Client(
+        streamable_http_client(options.server_url, http_client=http_client),
+        mode="auto" if options.mode == "modern" else "legacy",
+        read_timeout_seconds=options.timeout,
+        cache=None,
+    )
+    return http_client, client
+
+
+async def use_server(client: Client, options: Options, report: Report, transcript: Transcript) -> None:
+    expected = MODERN_VERSION if options.mode == "modern" else LEGACY_VERSION
+    version = client.protocol_version
+    report.check(version == expected, f"negotiated protocol {expected}", f"got {version}")
+    if options.expect_forbidden_call:
+        await guest_is_refused(client, report, transcript)
+        return
+    if options.expects_step_up:
+        await step_up(client, options, report, transcript)
+    tools = await run_check(report, "tools/list", client.list_tools())
+    if tools is not None:
+        names = {tool.name for tool in tools.tools}
+        report.check({"whoami", "echo"} <= names, "tools/list offers whoami and echo", f"tools were {sorted(names)}")
+    whoami = await run_check(report, "tools/call whoami", client.call_tool("whoami", {}))
+    if whoami is not None:
+        content = whoami.structured_content or {}
+        shown = {k: content.get(k) for k in ("subject", "username", "roles", "scopes")}
+        transcript.detail(f"whoami: {json.dumps(shown)}")
+        report.check(
+            not whoami.is_error and content.get("username") == content.get("subject") == options.user,
+            f"whoami names the signed-in user: {options.user}",
+            f"isError {whoami.is_error}, structuredContent {json.dumps(content)}",
+        )
+
+
+async def step_up(client: Client, options: Options, report: Report, transcript: Transcript) -> None:
+    """With the narrow grant nothing is listed; a call is refused with 403, and the SDK signs in again."""
+    tools = await run_check(report, f"tools/list with {options.grant_scope} only", client.list_tools())
+    if tools is not None:
+        names = [tool.name for tool in tools.tools]
+        report.check(not names, "tools/list is empty: nothing this grant may call", f"tools were {names}")
+    transcript.step("the client calls echo, which needs mcp:tools")
+    echo = await run_check(
+        report, "tools/call echo succeeds after the step-up", client.call_tool("echo", {"message": "hi"})
+    )
+    if echo is not None:
+        report.check(not echo.is_error, "echo answers (isError false)", f"content {echo.content}")
+
+
+async def guest_is_refused(client: Client, report: Report, transcript: Transcript) -> None:
+    tools = await run_check(report, "tools/list", client.list_tools())
+    if tools is not None:
+        names = [tool.name for tool in tools.tools]
+        report.check(not names, "tools/list is empty: a guest may call nothing", f"tools were {names}")
+    for attempt in range(1, GUEST_CALLS + 1):
+        transcript.step(f"the client calls echo (attempt {attempt}), which a guest's role forbids")
+        try:
+            result = await client.call_tool("echo", {"message": "hi"})
+        except Exception as error:  # the refusal we hoped for; the HTTP status says whether it is
+            failure = describe(error)
+        else:
+            report.not_ok("tools/call echo is refused", f"it succeeded: isError {result.is_error}, {result.content}")
+            return
+        transcript.detail(f"the client raised: {failure}")
+        calls = [x for x in transcript.mcp_exchanges if x.rpc_method == "tools/call"]
+        last = calls[-1] if calls else None
+        report.check(
+            last is not None and last.status == 403 and "scope=" not in (last.challenge or ""),
+            f"tools/call echo (attempt {attempt}) is refused with 403, and the challenge asks for no scope",
+            f"last tools/call: {last}; the client raised {failure}",
+        )
+
+
+def check_sign_in(options: Options, report: Report, transcript: Transcript, user: SimulatedUser) -> None:
+    """What the SDK sent on the way, checked from the transcript and the simulated user's notes."""
+    first = transcript.mcp_exchanges[0] if transcript.mcp_exchanges else None
+    challenged = first is not None and "resource_metadata=" in (first.challenge or "")
+    report.check(
+        first is not None and not first.had_token and first.status == 401 and challenged,
+        "the first request has no token and is answered 401 with resource_metadata",
+        f"first MCP exchange: {first}",
+    )
+    servers = (transcript.resource_metadata or {}).get("authorization_servers")
+    if options.issuer:
+        report.check(
+            servers == [options.issuer],
+            f"the resource metadata names the issuer {options.issuer}",
+            f"authorization_servers {servers}",
+        )
+    registrations = transcript.registrations
+    report.check(registrations == 1, "the client registered once (RFC 7591)", f"{registrations} registrations")
+    if not user.authorizations:
+        report.not_ok("the user was sent to /authorize", "the redirect handler never ran")
+        return
+    asked = user.authorizations[0].asked
+    report.check(
+        asked.get("code_challenge_method") == "S256" and len(asked.get("code_challenge", "")) == 43,
+        "the authorization request uses PKCE S256",
+        f"code_challenge_method {asked.get('code_challenge_method')!r}",
+    )
+    report.check(
+        asked.get("resource") == options.server_url,
+        "the authorization request names the resource (RFC 8707)",
+        f"resource {asked.get('resource')!r}",
+    )
+    report.check(
+        set(asked.get("scope", "").split()) == BASELINE_SCOPES,
+        "the first authorization asks for the scopes of the 401 challenge",
+        f"scope {asked.get('scope')!r}",
+    )
+    codes = [t for t in transcript.token_requests if t.get("grant_type") == "authorization_code"]
+    report.check(
+        len(codes) == len(user.authorizations)
+        and all(t.get("code_verifier") and t.get("resource") == options.server_url for t in codes),
+        "each code is exchanged with its code_verifier and the same resource",
+        f"{len(codes)} code exchanges for {len(user.authorizations)} sign-ins: {[sorted(t) for t in codes]}",
+    )
+    count = len(user.authorizations)
+    if options.expect_forbidden_call:
+        report.check(
+            1 <= count <= MAX_GUEST_SIGN_INS,
+            f"{GUEST_CALLS} refused calls cost at most {MAX_GUEST_SIGN_INS} sign-ins: the client does not loop",
+            f"{count} sign-ins",
+        )
+    elif options.expects_step_up:
+        if report.check(count == 2, "the 403 led to exactly one more sign-in (step-up)", f"{count} sign-ins"):
+            again = user.authorizations[1].asked.get("scope", "").split()
+            report.check("mcp:tools" in again, "the second sign-in asks for mcp:tools", f"it asked for {again}")
+            refused = [x for x in transcript.mcp_exchanges if x.status == 403]
+            report.check(
+                bool(refused) and 'error="insufficient_scope"' in (refused[0].challenge or ""),
+                "the step-up followed a 403 insufficient_scope",
+                f"403 answers: {refused}",
+            )
+    else:
+        report.check(count == 1, "the user signed in once", f"{count} sign-ins")
+
+
+async def main_async(options: Options) -> Report:
+    report = Report()
+    transcript = Transcript(options.server_url)
+    user = SimulatedUser(options.user, transcript, options.timeout, options.grant_scope, options.issuer)
+    http_client, client = make_client(options, user, transcript)
+    try:
+        with anyio.fail_after(options.timeout):
+            async with http_client:
+                try:
+                    async with client:
+                        await use_server(client, options, report, transcript)
+                except Exception as error:
+                    report.not_ok("connect and sign in", describe(error))
+    except TimeoutError:
+        report.not_ok(f"finished within {options.timeout:g} s", "timed out (are both servers running?)")
+    check_sign_in(options, report, transcript, user)
+    return report
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server-url", required=True, help="Step 9's MCP endpoint, e.g. http://127.0.0.1:9000/mcp")
+    parser.add_argument("--issuer", help="the issuer the resource metadata must name, and the redirect's iss")
+    parser.add_argument("--user", default="alice", help="who signs in: alice, bob, ada or gus (default alice)")
+    parser.add_argument("--mode", choices=["modern", "legacy"], default="modern")
+    parser.add_argument("--grant-scope", metavar="SCOPES", help="at the first sign-in, grant only these scopes")
+    parser.add_argument(
+        "--expect-forbidden-call",
+        action="store_true",
+        help="for a guest: tools/list is empty, tools/call is refused with 403, sign-ins stay bounded",
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
+    args = parser.parse_args(argv)
+    if args.expect_forbidden_call and args.grant_scope:
+        parser.error("--expect-forbidden-call and --grant-scope check different things: give one")
+    return Options(
+        args.server_url, args.issuer, args.user, args.mode, args.grant_scope, args.expect_forbidden_call, args.timeout
+    )
+
+
+class OneLineLog(logging.Handler):
+    """The SDK's warnings and errors as one diagnostic line each: its tracebacks say nothing the check does not."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"# log {record.name}: {record.getMessage()}", flush=True)
+
+
+def main() -> int:
+    options = parse_options()
+    logging.basicConfig(level=logging.WARNING, handlers=[OneLineLog()])
+    report = asyncio.run(main_async(options))
+    print(f"{report.passed} passed, {report.failed} failed", flush=True)
+    return 0 if report.failed == 0 and report.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
