@@ -54,6 +54,7 @@ prepare_venv() {
 }
 stage "python venv with the official mcp client" prepare_venv
 stage "python client interop (both eras)" "$root/Tests/Interop/python/run_interop.sh"
+stage "python client signs in with OAuth (both eras)" "$root/Tests/Interop/python/run_oauth_flows.sh"
 
 stage "test_steps/run_all.sh" "$root/test_steps/run_all.sh"
 stage "tutorial check" python3 "$root/tutorial/tools/tutorial.py" check
