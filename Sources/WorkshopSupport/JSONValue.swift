@@ -48,14 +48,12 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses JSON text; throws when it is not JSON.
     public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try JSONParser.parse(data)
     }
 
     /// Compact JSON text with sorted keys, so output is stable from run to run.
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        JSONWriter.write(self)
     }
 
     /// The JSON text as a string.
