@@ -85,12 +85,12 @@ struct AccessTokenVerifier: Sendable {
             throw Rejection(description: "aud \(claims["aud"]?.jsonText ?? "missing") does not contain \(audience)")
         }
         guard let expiry = try Self.numericDate(claims, "exp") else { throw Rejection(description: "exp missing") }
-        guard now < expiry + leeway else { throw Rejection(description: "expired at \(Int(expiry))") }
+        guard now < expiry + leeway else { throw Rejection(description: "expired at \(Self.seconds(expiry))") }
         if let notBefore = try Self.numericDate(claims, "nbf"), notBefore > now + leeway {
-            throw Rejection(description: "not valid before \(Int(notBefore))")
+            throw Rejection(description: "not valid before \(Self.seconds(notBefore))")
         }
         if let issuedAt = try Self.numericDate(claims, "iat"), issuedAt > now + leeway {
-            throw Rejection(description: "issued in the future at \(Int(issuedAt))")
+            throw Rejection(description: "issued in the future at \(Self.seconds(issuedAt))")
         }
         guard let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw Rejection(description: "sub missing") }
         return VerifiedToken(claims: claims, subject: subject, expiresAt: Date(timeIntervalSince1970: expiry))
@@ -104,6 +104,11 @@ struct AccessTokenVerifier: Sendable {
         case .double(let seconds)? where seconds.isFinite: return seconds
         default: throw Rejection(description: "\(name) is not a number")
         }
+    }
+
+    /// Whole seconds for the log; a value too large for `Int` (a hostile token's) as it came.
+    static func seconds(_ time: TimeInterval) -> String {
+        Int(exactly: time.rounded(.down)).map(String.init) ?? "\(time)"
     }
 
     static func jsonObject(_ part: Substring) -> [String: JSONValue]? {
