@@ -47,7 +47,8 @@ func buildRouter(
         router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
-    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
+    let cache = VerifiedTokenCache(keys: issuerKeys)
+    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
     MCPEndpoint(server: MCPServer(notes: notes), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router

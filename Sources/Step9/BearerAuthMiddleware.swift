@@ -9,6 +9,8 @@ struct BearerAuthMiddleware: RouterMiddleware {
 
     let verifier: AccessTokenVerifier
     let metadata: ProtectedResourceMetadata
+    /// Spares a token seen before the RSA verification (see VerifiedTokenCache for the rules).
+    let cache: VerifiedTokenCache
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -23,7 +25,14 @@ struct BearerAuthMiddleware: RouterMiddleware {
         case .token(let token):
             var context = context
             do throws(AccessTokenVerifier.Rejection) {
-                context.token = try await verifier.verifyFetchingKeys(token)
+                if let known = cache.lookup(token) {
+                    context.token = known
+                } else {
+                    let keyGeneration = cache.keys.generation
+                    let verified = try await verifier.verifyFetchingKeys(token)
+                    cache.store(token, verified, keyGeneration: keyGeneration)
+                    context.token = verified
+                }
             } catch {
                 context.logger.debug("401: token rejected", metadata: ["reason": "\(error.description)"])
                 return challenge(invalidToken: true)
