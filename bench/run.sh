@@ -200,9 +200,9 @@ table() {
 }
 
 targets() {
-  printf '| %-48s | %-34s | %-6s |\n' Target Measured Result
-  printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "$(printf -- '-%.0s' {1..36})" "$(printf -- '-%.0s' {1..8})"
-  printf '| %-48s | %-34s | %-6s |\n' \
+  printf '| %-48s | %-42s | %-6s |\n' Target Measured Result
+  printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "$(printf -- '-%.0s' {1..44})" "$(printf -- '-%.0s' {1..8})"
+  printf '| %-48s | %-42s | %-6s |\n' \
     "tools/call (2026-07-28) >= ${TARGET_RATIO} % of /health req/s" "$RATIO % at $CONNECTIONS connections" "$RATIO_RESULT" \
     "p99 < $((TARGET_P99_US / 1000)) ms in every scenario" "$(ms "$WORST_P99") ($WORST_P99_LABEL)" "$P99_RESULT" \
     "server peak RSS < $((TARGET_RSS_KB / 1024)) MiB" "$(mb "$PEAK_KB") MiB" "$RSS_RESULT"
