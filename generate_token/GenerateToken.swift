@@ -11,8 +11,9 @@ struct GenerateToken: AsyncParsableCommand {
             The token alone goes to standard output and a summary of it to standard error, so
               TOKEN=$(swift run -q generate_token --username alice --scopes mcp:read,mcp:tools)
             keeps just the token. With no options the token is accepted by a step started with no options.
+            'generate_token serve' runs the workshop issuer: an OAuth 2.1 authorization server with the same key.
             """,
-        subcommands: [Mint.self, Decode.self, Keys.self],
+        subcommands: [Mint.self, Decode.self, Keys.self, Serve.self],
         defaultSubcommand: Mint.self
     )
 

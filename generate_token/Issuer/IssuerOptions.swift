@@ -1,0 +1,58 @@
+import ArgumentParser
+import Logging
+import WorkshopSupport
+
+/// The options of `generate_token serve`: where the issuer listens, what it calls itself, and for whom it issues.
+struct IssuerOptions: ParsableArguments, Sendable {
+    @Option(help: "Interface to bind. The issuer has demo users without passwords: keep it on 127.0.0.1.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port to listen on (1-65535).")
+    var port = 9001
+
+    @Option(
+        name: .customLong("public-url"),
+        help: ArgumentHelp(
+            "Base URL clients use to reach the issuer; it is the issuer identifier (RFC 8414 §2).",
+            discussion: "Defaults to http://<host>:<port>, which for the defaults is what the steps trust.",
+            valueName: "url"))
+    var publicURL: String?
+
+    @Option(
+        name: .customLong("resource"),
+        help: ArgumentHelp(
+            "A protected resource (RFC 8707) tokens may be issued for; repeat it for several. The first is the default.",
+            valueName: "url"))
+    var resources: [String] = [WorkshopDefaults.resource]
+
+    @Option(name: .customLong("token-lifetime"), help: ArgumentHelp("Access-token lifetime in seconds, 60 to 86400.", valueName: "seconds"))
+    var tokenLifetime = 3600
+
+    @Option(name: .customLong("log-level"), help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var keys: KeyOptions
+
+    init() {}
+
+    func validate() throws {
+        try server.validate()
+        guard !resources.isEmpty else { throw ValidationError("Give at least one --resource.") }
+        for resource in resources where !TokenRules.isHTTPURL(resource) {
+            throw ValidationError("--resource must be an absolute http(s) URL without query or fragment, got '\(resource)'.")
+        }
+        guard (60...86_400).contains(tokenLifetime) else {
+            throw ValidationError("--token-lifetime must be between 60 and 86400 seconds, got \(tokenLifetime).")
+        }
+    }
+
+    /// The same options in the shape the steps use, for the base URL, logger, binding and banner.
+    var server: ServerOptions { ServerOptions(host: host, port: port, publicURL: publicURL, logLevel: logLevel) }
+
+    /// What the issuer needs at run time; repeated resources collapse to one.
+    var settings: IssuerSettings {
+        var unique: [String] = []
+        for resource in resources where !unique.contains(resource) { unique.append(resource) }
+        return IssuerSettings(issuer: server.baseURL, resources: unique, tokenLifetime: tokenLifetime)
+    }
+}

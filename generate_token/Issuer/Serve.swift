@@ -1,0 +1,38 @@
+import ArgumentParser
+import Hummingbird
+
+/// `generate_token serve`: the workshop's online issuer, an OAuth 2.1 authorization server signing with the desk's key.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the workshop issuer: an OAuth 2.1 authorization server that signs with the workshop key.",
+        discussion: """
+            Serves RFC 8414 metadata, /authorize (a sign-in page; PKCE S256 required), /token (authorization_code, \
+            refresh_token with rotation, client_credentials), /register (RFC 7591), /introspect (RFC 7662), \
+            /revoke (RFC 7009) and the JWK Set of the workshop key. Access tokens are RS256 at+jwt tokens whose \
+            audience is one --resource.
+
+            Demo users, without passwords: alice and bob (role user), ada (admin), gus (guest). This is a \
+            workshop tool for your own machine: keep it on 127.0.0.1.
+
+            Everything is kept in memory: registered clients, codes and refresh tokens are forgotten on \
+            restart, while access tokens stay valid until they expire. A client registered without grant_types \
+            may use authorization_code only, and so gets no refresh token (RFC 7591 §2).
+            """
+    )
+
+    @OptionGroup var options: IssuerOptions
+
+    func run() async throws {
+        let app = try buildIssuerApplication(options)
+        do {
+            try await app.runService()
+        } catch where "\(error)".localizedCaseInsensitiveContains("address already in use") {
+            throw Failure(description: "\(options.host):\(options.port): address already in use. Is an issuer already running? Choose another --port.")
+        }
+    }
+
+    /// Why the issuer stopped, said for a person.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+}
