@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Runs the step scripts in order, carries on past failures, and sums up on the last line:
+# Runs the step scripts in order, then the issuer's, carries on past failures, and sums up on the
+# last line:
 #   N passed, M failed
-# Usage: test_steps/run_all.sh          every test_stepN.sh
+# Usage: test_steps/run_all.sh          every test_stepN.sh, then test_issuer.sh
 #        test_steps/run_all.sh 2 4      only Steps 2 and 4
+#        test_steps/run_all.sh issuer   only the issuer (generate_token serve)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 steps=()
 if (($# > 0)); then
   for step in "$@"; do
-    if [[ ! "$step" =~ ^[0-9]+$ ]]; then
-      echo "usage: $0 [STEP_NUMBER...]   (not a step number: '$step')" >&2
+    if [[ ! "$step" =~ ^([0-9]+|issuer)$ ]]; then
+      echo "usage: $0 [STEP_NUMBER... | issuer]   (not a step number: '$step')" >&2
       exit 2
     fi
     steps+=("$step")
@@ -23,14 +25,17 @@ else
       echo "${name%.sh}"
     done | sort -n
   )
+  steps+=(issuer)
 fi
 
 passed=0 failed=0 failures=""
 for step in "${steps[@]}"; do
-  script="$here/test_step$step.sh"
-  echo "=== test_step$step.sh"
+  name="test_step$step.sh"
+  if [[ "$step" == issuer ]]; then name="test_issuer.sh"; fi
+  script="$here/$name"
+  echo "=== $name"
   if [[ ! -f "$script" ]]; then
-    echo "not ok - there is no test_steps/test_step$step.sh" >&2
+    echo "not ok - there is no test_steps/$name" >&2
     status=1
   else
     bash "$script"
@@ -44,7 +49,7 @@ for step in "${steps[@]}"; do
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    failures="$failures test_step$step.sh"
+    failures="$failures $name"
   fi
   echo
 done

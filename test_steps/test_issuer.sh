@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# The workshop issuer — `generate_token serve`, an OAuth 2.1 authorization server: RFC 8414 metadata,
+# RFC 7591 registration, the authorization code flow with PKCE S256 through the scripted form post
+# (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation with reuse detection,
+# RFC 7662 introspection and RFC 7009 revocation; then Step 9, trusting this issuer, accepts its
+# client_credentials token for Step 9's own resource and refuses one for another resource.
+# Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+make_work_dir issuer
+KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's issuer creates a pair of its own
+STEP_PORT="$(free_port)"    # where Step 9 listens later: the issuer must know its resource from the start
+RESOURCE="http://127.0.0.1:$STEP_PORT/mcp"
+OTHER_RESOURCE="http://127.0.0.1:$STEP_PORT/elsewhere"
+ISSUER=""; ISSUER_PID=""; ISSUER_LOG="$WORK_DIR/issuer.log"; STEP9_LOG="$WORK_DIR/step9.log"
+FORM="Content-Type: application/x-www-form-urlencoded"
+
+# Two servers run at once: lib.sh stops the one in SERVER_PID, this stops the issuer.
+stop_both() {
+  if [[ -n "$ISSUER_PID" && "$ISSUER_PID" != "$SERVER_PID" ]] && kill -0 "$ISSUER_PID" 2>/dev/null; then
+    kill -TERM "$ISSUER_PID" 2>/dev/null || true
+    wait "$ISSUER_PID" 2>/dev/null || true
+  fi
+  stop_server
+}
+trap stop_both EXIT
+
+# start_issuer [OPTION...] — runs generate_token serve on a free port and waits for GET /health.
+start_issuer() {
+  ensure_built generate_token
+  STEP="issuer"   # how lib.sh's messages name the server
+  SERVER_LOG="$ISSUER_LOG"
+  local attempt
+  for attempt in 1 2 3; do
+    PORT="$(free_port)"
+    BASE_URL="http://127.0.0.1:$PORT"
+    "$REPO_ROOT/.build/debug/generate_token" serve --port "$PORT" "$@" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    if wait_until_ready; then
+      ISSUER="$BASE_URL"
+      ISSUER_PID="$SERVER_PID"
+      note "the issuer is running at $ISSUER (pid $ISSUER_PID)"
+      return 0
+    fi
+    note "port $PORT was taken (attempt $attempt of 3); trying another one"
+  done
+  die "the issuer could not bind a free port in 3 attempts"
+}
+
+# at_issuer, at_step9 — which server the request helpers and log checks speak to.
+at_issuer() { BASE_URL="$ISSUER"; SERVER_LOG="$ISSUER_LOG"; }
+at_step9() { BASE_URL="http://127.0.0.1:$STEP_PORT"; SERVER_LOG="$STEP9_LOG"; }
+
+# form NAME VALUE... — an application/x-www-form-urlencoded body, every value percent-encoded.
+form() {
+  local body=""
+  while (($# >= 2)); do
+    body+="${body:+&}$1=$(jq -rn --arg value "$2" '$value | @uri')"
+    shift 2
+  done
+  printf '%s' "$body"
+}
+
+uri_encode() { jq -rn --arg value "$1" '$value | @uri'; }
+
+# basic ID SECRET — the Authorization header of client_secret_basic (RFC 6749 §2.3.1).
+basic() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$(uri_encode "$1")" "$(uri_encode "$2")" | openssl base64 -A)"; }
+
+# redirect_param NAME — a parameter of the last response's Location query, as sent (percent-encoded).
+redirect_param() {
+  header_value Location | jq -rR --arg name "$1" \
+    '(split("?")[1] // "") | split("&") | map(split("=")) | map(select(.[0] == $name)) | (.[0][1] // "")'
+}
+
+# register JSON — POST /register; sets the last response.
+register() { send POST /register "$1" "Content-Type: application/json"; }
+
+# pkce — sets VERIFIER (43 base64url characters) and CHALLENGE, its S256 hash (RFC 7636 §4.1-4.2).
+pkce() {
+  VERIFIER="$(openssl rand 32 | b64url)"
+  CHALLENGE="$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | b64url)"
+}
+
+# authorize CLIENT_ID USERNAME [NAME VALUE...] — the scripted sign-in: POST /authorize, approving, with
+# PKCE for VERIFIER; sets CODE from the redirect.
+authorize() {
+  local client=$1 user=$2
+  shift 2
+  send POST /authorize "$(form response_type code client_id "$client" code_challenge "$CHALLENGE" \
+    code_challenge_method S256 username "$user" consent approve "$@")" "$FORM"
+  CODE="$(redirect_param code)"
+}
+
+# expect_oauth_error STATUS ERROR — a JSON OAuth error response (RFC 6749 §5.2).
+expect_oauth_error() {
+  expect_status "$1"
+  expect_content_type application/json
+  expect_json '.error' "$2"
+}
+
+# expect_rs256_signature TOKEN — the token's signature verifies with the public key in KEYS_DIR.
+expect_rs256_signature() {
+  printf '%s' "$1" | cut -d. -f3 | b64url_decode >"$WORK_DIR/signature.bin"
+  if ! printf '%s' "$1" | cut -d. -f1-2 | tr -d '\n' \
+    | openssl dgst -sha256 -verify "$KEYS_DIR/public.pem" -signature "$WORK_DIR/signature.bin" >/dev/null 2>&1; then
+    fail "an RS256 signature that verifies with $KEYS_DIR/public.pem" "it does not verify"
+  fi
+  expectation_passed
+}
+
+start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug
+
+# --- Start-up and discovery ---
+
+check "the start-up banner names the issuer, its metadata URL, the resources and the demo users"
+  expect_log "Workshop issuer listening on $ISSUER"
+  expect_log "Issuer: $ISSUER"
+  expect_log "Metadata: $ISSUER/.well-known/oauth-authorization-server"
+  expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
+  expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
+  expect_log "in memory"
+
+check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, and no client ID metadata documents"
+  send GET /.well-known/oauth-authorization-server ""
+  expect_status 200
+  expect_content_type application/json
+  expect_json '.issuer' "$ISSUER"
+  for pair in authorization_endpoint:/authorize token_endpoint:/token registration_endpoint:/register \
+    jwks_uri:/jwks.json introspection_endpoint:/introspect revocation_endpoint:/revoke; do
+    expect_json ".${pair%%:*}" "$ISSUER${pair#*:}"
+  done
+  expect_json '.scopes_supported' '["mcp:read","mcp:tools","mcp:prompts","mcp:admin"]'
+  expect_json '.response_types_supported' '["code"]'
+  expect_json '.grant_types_supported' '["authorization_code","refresh_token","client_credentials"]'
+  expect_json '.code_challenge_methods_supported' '["S256"]'
+  expect_json '.token_endpoint_auth_methods_supported' '["none","client_secret_basic","client_secret_post"]'
+  expect_json '.authorization_response_iss_parameter_supported' true
+  expect_json 'has("client_id_metadata_document_supported")' false
+  metadata="$LAST_BODY"
+
+check "the same document is served at /.well-known/openid-configuration"
+  send GET /.well-known/openid-configuration ""
+  expect_status 200
+  expect_json '.' "$metadata"
+
+check "the JWK Set at jwks_uri is the workshop key in --keys-dir: kid is its RFC 7638 thumbprint"
+  send GET /jwks.json ""
+  expect_status 200
+  expect_json '.keys | length' 1
+  expect_json '.keys[0].n' "$(rsa_modulus "$KEYS_DIR/private.pem")"
+  expect_json '.keys[0].kid' "$(jq '.keys[0]' <<<"$LAST_BODY" | jwk_thumbprint)"
+  expect_json '.keys[0] | has("d")' false
+
+# --- Dynamic client registration (RFC 7591) ---
+
+check "registration of a public client: 201, a client_id, no secret, the metadata it registered"
+  register '{"client_name":"Script <app>","redirect_uris":["http://127.0.0.1/callback"],
+             "token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"]}'
+  expect_status 201
+  expect_header Cache-Control no-store
+  expect_json 'has("client_secret")' false
+  expect_json '.token_endpoint_auth_method' none
+  expect_json '.redirect_uris' '["http://127.0.0.1/callback"]'
+  expect_json '.response_types' '["code"]'
+  PUBLIC_ID="$(jq -r .client_id <<<"$LAST_BODY")"
+
+check "registration of confidential clients: a secret that never expires (client_secret_expires_at 0)"
+  register '{"client_name":"Robot","grant_types":["client_credentials"]}'
+  expect_status 201
+  expect_json '.token_endpoint_auth_method' client_secret_basic
+  expect_json '.client_secret | length >= 43' true
+  expect_json '.client_secret_expires_at' 0
+  ROBOT_ID="$(jq -r .client_id <<<"$LAST_BODY")"; ROBOT_SECRET="$(jq -r .client_secret <<<"$LAST_BODY")"
+  register '{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_post",
+             "grant_types":["authorization_code","refresh_token"]}'
+  expect_status 201
+  WEB_ID="$(jq -r .client_id <<<"$LAST_BODY")"; WEB_SECRET="$(jq -r .client_secret <<<"$LAST_BODY")"
+
+check "registration refuses an http redirect URI off loopback (invalid_redirect_uri) and unknown methods"
+  register '{"redirect_uris":["http://app.example/cb"]}'
+  expect_oauth_error 400 invalid_redirect_uri
+  register '{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}'
+  expect_oauth_error 400 invalid_client_metadata
+
+# --- The authorization code flow with PKCE ---
+
+check "GET /authorize shows a sign-in page: the client's name escaped, the scopes, the demo users"
+  pkce
+  send GET "/authorize?$(form response_type code client_id "$PUBLIC_ID" code_challenge "$CHALLENGE" code_challenge_method S256 state abc)" \
+    "" "Accept: text/html"
+  expect_status 200
+  expect_content_type text/html
+  for text in "Script &lt;app&gt;" "mcp:tools" 'value="alice"' 'value="gus"' 'value="deny"' "without passwords"; do
+    if [[ "$LAST_BODY" != *"$text"* ]]; then fail "a page with: $text" "$(shorten "$LAST_BODY")"; fi
+  done
+  expectation_passed
+
+check "POST /authorize as bob redirects to the loopback redirect URI on any port with code, state and iss (RFC 9207)"
+  authorize "$PUBLIC_ID" bob redirect_uri http://127.0.0.1:43210/callback state "s 1" resource "$RESOURCE"
+  expect_status 302
+  if [[ "$(header_value Location)" != "http://127.0.0.1:43210/callback?code="* ]]; then
+    fail "Location: http://127.0.0.1:43210/callback?code=…" "Location: $(header_value Location)"
+  fi
+  expectation_passed
+  [[ "$(redirect_param state)" == "s%201" && "$(redirect_param iss)" == "$(uri_encode "$ISSUER")" ]] \
+    || fail "state=s%201 and iss=$(uri_encode "$ISSUER")" "Location: $(header_value Location)"
+  expectation_passed
+
+check "the code and its verifier buy bob an RS256 at+jwt token for the resource, and a refresh token"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" \
+    code_verifier "$VERIFIER" redirect_uri http://127.0.0.1:43210/callback)" "$FORM"
+  expect_status 200
+  expect_header Cache-Control no-store
+  expect_json '.token_type' Bearer
+  expect_json '.expires_in' 3600
+  expect_json '.scope' "mcp:read mcp:tools mcp:prompts"
+  expect_json '.refresh_token | length >= 43' true
+  BOB_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; BOB_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
+  LAST_BODY="$(jwt_part "$BOB_TOKEN" 1)"
+  expect_json '.typ' at+jwt
+  expect_json '.alg' RS256
+  LAST_BODY="$(jwt_part "$BOB_TOKEN" 2)"
+  expect_json '[.iss, .sub, .aud, .client_id, .preferred_username]' "[\"$ISSUER\",\"bob\",\"$RESOURCE\",\"$PUBLIC_ID\",\"bob\"]"
+  expect_json '.roles' '["user"]'
+  expect_json '.exp - .iat' 3600
+  expect_rs256_signature "$BOB_TOKEN"
+
+check "the same code again is invalid_grant, and the refresh token it gave is revoked with it"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" \
+    code_verifier "$VERIFIER" redirect_uri http://127.0.0.1:43210/callback)" "$FORM"
+  expect_oauth_error 400 invalid_grant
+  send POST /token "$(form grant_type refresh_token refresh_token "$BOB_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  expect_oauth_error 400 invalid_grant
+
+check "PKCE: plain is refused at the redirect URI (invalid_request), a wrong verifier at the token endpoint (invalid_grant)"
+  send POST /authorize "$(form response_type code client_id "$PUBLIC_ID" code_challenge "$VERIFIER" \
+    code_challenge_method plain username alice consent approve)" "$FORM"
+  expect_status 302
+  [[ "$(redirect_param error)" == invalid_request && -z "$(redirect_param code)" ]] \
+    || fail "error=invalid_request and no code" "Location: $(header_value Location)"
+  expectation_passed
+  pkce
+  authorize "$PUBLIC_ID" alice
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" \
+    code_verifier "$(openssl rand 32 | b64url)")" "$FORM"
+  expect_oauth_error 400 invalid_grant
+
+check "an unregistered redirect URI is a 400 to the person, never a redirect; an unknown resource is invalid_target"
+  authorize "$PUBLIC_ID" alice redirect_uri https://evil.example/callback
+  expect_status 400
+  expect_no_header Location
+  authorize "$PUBLIC_ID" alice resource https://evil.example/mcp
+  expect_status 302
+  [[ "$(redirect_param error)" == invalid_target ]] || fail "error=invalid_target" "Location: $(header_value Location)"
+  expectation_passed
+
+# --- Refresh, introspection, revocation ---
+
+check "a refresh rotates the refresh token; the old one again is invalid_grant and revokes the new one too"
+  pkce
+  authorize "$PUBLIC_ID" alice
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_status 200
+  first_refresh="$(jq -r .refresh_token <<<"$LAST_BODY")"
+  send POST /token "$(form grant_type refresh_token refresh_token "$first_refresh" client_id "$PUBLIC_ID" scope mcp:read)" "$FORM"
+  expect_status 200
+  expect_json '.scope' mcp:read
+  second_refresh="$(jq -r .refresh_token <<<"$LAST_BODY")"
+  [[ "$second_refresh" != "$first_refresh" ]] || fail "a new refresh token" "the same one"
+  expectation_passed
+  send POST /token "$(form grant_type refresh_token refresh_token "$first_refresh" client_id "$PUBLIC_ID")" "$FORM"
+  expect_oauth_error 400 invalid_grant
+  send POST /token "$(form grant_type refresh_token refresh_token "$second_refresh" client_id "$PUBLIC_ID")" "$FORM"
+  expect_oauth_error 400 invalid_grant
+
+check "introspection (a confidential client, Basic): an access token is active with its scope, client, user and audience"
+  pkce
+  authorize "$PUBLIC_ID" ada scope "mcp:read mcp:admin"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  ADA_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; ADA_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_status 200
+  expect_json '[.active, .token_type, .scope, .username, .sub]' '[true,"Bearer","mcp:read mcp:admin","ada","ada"]'
+  expect_json '[.client_id, .aud, .iss]' "[\"$PUBLIC_ID\",\"$RESOURCE\",\"$ISSUER\"]"
+  send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_json '[.active, .token_type]' '[true,"refresh_token"]'
+  send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_json '.' '{"active":false}'
+
+check "introspection needs a confidential client: a public one, a wrong secret or none gets 401 with a Basic challenge"
+  send POST /introspect "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID")" "$FORM"
+  expect_oauth_error 401 invalid_client
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" wrong-secret)"
+  expect_oauth_error 401 invalid_client
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM"
+  expect_oauth_error 401 invalid_client
+  if [[ "$(header_value WWW-Authenticate)" != Basic* ]]; then fail "WWW-Authenticate: Basic …" "$(header_value WWW-Authenticate)"; fi
+  expectation_passed
+
+check "revocation: another client may not revoke ada's token; her client revokes it and introspection says inactive"
+  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$WEB_ID" client_secret "$WEB_SECRET")" "$FORM"
+  expect_oauth_error 400 unauthorized_client
+  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID" token_type_hint access_token)" "$FORM"
+  expect_status 200
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_json '.active' false
+  send POST /revoke "$(form token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  expect_status 200
+  send POST /token "$(form grant_type refresh_token refresh_token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  expect_oauth_error 400 invalid_grant
+  send POST /revoke "$(form token never-issued client_id "$PUBLIC_ID")" "$FORM"
+  expect_status 200
+
+# --- Hostile input ---
+
+check "bad input gets standard errors, never a 500: repeated, non-UTF-8, bad Basic, wrong type, too large"
+  send POST /token "grant_type=client_credentials&grant_type=client_credentials" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 400 invalid_request
+  send POST /token "grant_type=%FF%FE" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 400 invalid_request
+  send POST /token "grant_type=client_credentials" "$FORM" "Authorization: Basic %%%not-base64"
+  expect_oauth_error 401 invalid_client
+  send POST /token '{"grant_type":"client_credentials"}' "Content-Type: application/json"
+  expect_oauth_error 400 invalid_request
+  head -c 40000 /dev/zero | tr '\0' 'x' >"$WORK_DIR/huge"
+  send POST /token "@$WORK_DIR/huge" "$FORM"
+  expect_status 413
+  send POST /register "@$WORK_DIR/huge" "Content-Type: application/json"
+  expect_status 413
+  send GET "/authorize?client_id=%FF&redirect_uri=%%" ""
+  expect_status 400
+
+# --- client_credentials, end to end with Step 9 ---
+
+check "client_credentials: the robot gets a token for Step 9's resource; sub is its client_id, no roles, no refresh token"
+  send POST /token "$(form grant_type client_credentials resource "$RESOURCE")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_status 200
+  expect_json 'has("refresh_token")' false
+  ROBOT_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"
+  send POST /token "$(form grant_type client_credentials resource "$OTHER_RESOURCE")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_status 200
+  OTHER_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"
+  LAST_BODY="$(jwt_part "$ROBOT_TOKEN" 2)"
+  expect_json '[.sub, .client_id, .aud, .iss]' "[\"$ROBOT_ID\",\"$ROBOT_ID\",\"$RESOURCE\",\"$ISSUER\"]"
+  expect_json 'has("roles") or has("preferred_username")' false
+
+check "the issuer's log holds no token, refresh token, code or client secret"
+  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET"; do
+    expect_no_log "$secret"
+  done
+
+# Step 9 on the port the resource names, trusting this issuer; the issuer keeps running.
+close_check
+ensure_built Step9
+"$REPO_ROOT/.build/debug/Step9" --port "$STEP_PORT" --issuer "$ISSUER" --keys-dir "$KEYS_DIR" \
+  --data-dir "$WORK_DIR/data" --log-level debug >"$STEP9_LOG" 2>&1 &
+SERVER_PID=$!
+STEP=9
+at_step9
+PORT="$STEP_PORT"
+wait_until_ready || die "port $STEP_PORT was taken before Step 9 could bind it; run the script again"
+note "Step 9 is running at $BASE_URL (pid $SERVER_PID), trusting $ISSUER"
+
+check "Step 9 runs tools/call echo with the robot's client_credentials token (200) and bob's token too"
+  call_tool legacy "$ROBOT_TOKEN" echo '{"message":"hello from the issuer"}'
+  expect_tool_result
+  expect_json '.result.structuredContent.text // .result.content[0].text | tostring | contains("hello from the issuer")' true
+  call_tool modern "$BOB_TOKEN" echo '{"message":"hi"}'
+  expect_tool_result
+
+check "Step 9 refuses the robot's token for another resource: 401 invalid_token"
+  call_tool legacy "$OTHER_TOKEN" echo '{"message":"hi"}'
+  expect_token_refused "$OTHER_TOKEN"
+
+close_check
+echo "# The issuer: all $CHECKS_PASSED checks passed"
