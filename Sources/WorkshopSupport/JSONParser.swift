@@ -101,19 +101,26 @@ struct JSONParser {
 
     private mutating func string() throws(Failure) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        var buffer: [UInt8] = []
         var start = index
         while true {
             guard let byte = current else { throw Failure() }
             switch byte {
             case UInt8(ascii: "\""):
-                try appendUTF8(bytes[start..<index], to: &scalars)
+                let text: String?
+                if buffer.isEmpty {
+                    text = String(validating: bytes[start..<index], as: UTF8.self)
+                } else {
+                    buffer.append(contentsOf: bytes[start..<index])
+                    text = String(validating: buffer, as: UTF8.self)
+                }
+                guard let text else { throw Failure() }
                 index += 1
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
-                try appendUTF8(bytes[start..<index], to: &scalars)
+                buffer.append(contentsOf: bytes[start..<index])
                 index += 1
-                scalars.append(try escape())
+                buffer.append(contentsOf: String(Character(try escape())).utf8)
                 start = index
             case 0x00..<0x20:
                 throw Failure()  // control characters must be escaped (RFC 8259 §7)
@@ -121,12 +128,6 @@ struct JSONParser {
                 index += 1
             }
         }
-    }
-
-    private func appendUTF8(_ slice: ArraySlice<UInt8>, to scalars: inout String.UnicodeScalarView) throws(Failure) {
-        guard !slice.isEmpty else { return }
-        guard let text = String(validating: slice, as: UTF8.self) else { throw Failure() }
-        scalars.append(contentsOf: text.unicodeScalars)
     }
 
     private mutating func escape() throws(Failure) -> Unicode.Scalar {
