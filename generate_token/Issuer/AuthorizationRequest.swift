@@ -63,7 +63,9 @@ struct AuthorizationRequest: Sendable {
         let resource: String, scopes: [String]
         do {
             resource = try settings.resource(requested: value("resource"))
-            scopes = try ScopeList.grant(requested: value("scope"), registered: client.scopes)
+            // No ceiling here: the user consents to each request, and an MCP client registers at its first
+            // 401 with the scopes it saw then, yet must be able to step up later (MCP "Scope Challenge Handling").
+            scopes = try ScopeList.grant(requested: value("scope"), registered: client.scopes, ceiling: false)
         } catch {
             throw .redirect(error, reply)
         }

@@ -7,13 +7,14 @@ enum ScopeList {
         return IssuerSettings.scopesSupported.filter(tokens.contains)
     }
 
-    /// What to grant: the requested scopes, which must lie within what the client registered (when it did).
-    static func grant(requested: String?, registered: [String]?) throws(OAuthError) -> [String] {
+    /// What to grant: the requested scopes (the registered ones when none are asked for). With `ceiling`,
+    /// they must lie within what the client registered (RFC 7591 §2 allows either reading).
+    static func grant(requested: String?, registered: [String]?, ceiling: Bool) throws(OAuthError) -> [String] {
         guard let requested else { return registered ?? IssuerSettings.defaultScopes }
         guard let scopes = parse(requested) else {
             throw OAuthError(OAuthError.invalidScope, "Unknown scope: this issuer knows \(IssuerSettings.scopesSupported.joined(separator: " ")).")
         }
-        if let registered, !scopes.allSatisfy(registered.contains) {
+        if ceiling, let registered, !scopes.allSatisfy(registered.contains) {
             throw OAuthError(OAuthError.invalidScope, "The client did not register for every scope it asks for.")
         }
         return scopes

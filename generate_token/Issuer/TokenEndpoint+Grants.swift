@@ -30,7 +30,8 @@ extension TokenEndpoint {
         guard client.isConfidential, client.allows(grant: "client_credentials") else {
             throw OAuthError(OAuthError.unauthorizedClient, "Only a confidential client registered for client_credentials may use it.")
         }
-        let scopes = try ScopeList.grant(requested: form.value("scope"), registered: client.scopes)
+        // No user consents to a client_credentials grant: the registered scope is the ceiling.
+        let scopes = try ScopeList.grant(requested: form.value("scope"), registered: client.scopes, ceiling: true)
         let resource = try settings.resource(requested: form.value("resource"))
         return try await store.issueToClient(client.id, scopes: scopes, resource: resource)
     }
