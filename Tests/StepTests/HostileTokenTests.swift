@@ -24,7 +24,10 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
         authorization = headers
     }
 
-    static let corpus: [HostileToken] = {
+    static let corpus = makeCorpus()
+
+    /// The corpus, forged for `TokenForge.issuer` (the workshop issuer unless a test sets another).
+    static func makeCorpus() -> [HostileToken] {
         let valid = TokenForge.valid()
         let parts = valid.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let now = TokenForge.now()
@@ -96,7 +99,7 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
             HostileToken("two Authorization headers", headers: ["Bearer \(valid)", "Bearer \(valid)"]),
             HostileToken("token with a space inside", headers: ["Bearer \(parts[0]). \(parts[1]).\(parts[2])"]),
         ]
-    }()
+    }
 }
 
 @Suite("Hostile tokens are refused with 401 (Steps 6-7)")
@@ -113,6 +116,25 @@ struct HostileTokenTests {
             }
             let after = try await client.ping(authorization: ["Bearer \(TokenForge.valid())"])
             #expect(after.status == .ok)
+        }
+    }
+
+    @Test("refused as well when the step finds the keys through the online workshop issuer", arguments: StepUnderTest.metadataSteps)
+    func hostileTokensFromOnlineIssuer(step: StepUnderTest) async throws {
+        try await OnlineIssuer.run { issuer in
+            let (corpus, valid) = TokenForge.$issuer.withValue(issuer.url) { (HostileToken.makeCorpus(), TokenForge.valid()) }
+            try await step.withoutToken(issuer: issuer.url) { client async throws in
+                #expect(try await client.ping(authorization: ["Bearer \(valid)"]).status == .ok)
+                for hostile in corpus {
+                    let exchange = try await client.ping(authorization: hostile.authorization)
+                    #expect(exchange.status == .unauthorized, "\(hostile.name)")
+                    #expect(try await client.ping(authorization: ["Bearer \(valid)"]).status == .ok, "after \(hostile.name)")
+                }
+                // Tokens the issuer really mints: for this step's resource, and for another one.
+                #expect(try await client.ping(authorization: ["Bearer \(try await issuer.clientCredentialsToken(for: WorkshopDefaults.resource))"]).status == .ok)
+                let other = try await issuer.clientCredentialsToken(for: OnlineIssuer.otherResource)
+                #expect(try await client.ping(authorization: ["Bearer \(other)"]).status == .unauthorized)
+            }
         }
     }
 

@@ -6,7 +6,8 @@ import WorkshopSupport
 /// Builds JWTs of any shape, good or hostile, signed the way a test asks.
 enum TokenForge {
     static let audience = WorkshopDefaults.resource
-    static let issuer = WorkshopDefaults.issuer
+    /// The workshop issuer, unless a test sets another for the tokens it forges.
+    @TaskLocal static var issuer = WorkshopDefaults.issuer
 
     static func now() -> Int { Int(Date().timeIntervalSince1970) }
 
