@@ -6,7 +6,7 @@ import NIOCore
 extension ServerOptions {
     /// A logger at the chosen level, labelled with the step's name.
     public func makeLogger(label: String) -> Logger {
-        var logger = Logger(label: label)
+        var logger = Logger(label: label, factory: WorkshopLogHandler.init)
         logger.logLevel = logLevel
         return logger
     }
