@@ -25,7 +25,7 @@ struct TransportGuard: Sendable {
             throw .invalidRequest("Content-Type must be application/json", status: .unsupportedMediaType)
         }
         if let accept = headers[.accept] {
-            let ranges = accept.split(separator: ",").lazy.map { Self.mediaType(String($0)) }
+            let ranges = accept.split(separator: ",").lazy.map(Self.mediaType)
             guard ranges.contains(where: { $0 == "application/json" || $0 == "application/*" || $0 == "*/*" }) else {
                 throw .invalidRequest("Accept must allow application/json", status: .notAcceptable)
             }
@@ -41,8 +41,8 @@ struct TransportGuard: Sendable {
     }
 
     /// `application/json; charset=utf-8` → `application/json`.
-    private static func mediaType(_ value: String) -> String {
-        var type = value.split(separator: ";", maxSplits: 1).first ?? ""
+    private static func mediaType(_ value: some StringProtocol) -> String {
+        var type = value.split(separator: ";", maxSplits: 1).first.map(Substring.init) ?? ""
         // Optional white space is spaces and tabs (RFC 9110 §5.6.3); Foundation's trimming is slow.
         while type.first == " " || type.first == "\t" { type = type.dropFirst() }
         while type.last == " " || type.last == "\t" { type = type.dropLast() }

@@ -32,7 +32,10 @@ public struct WorkshopLogHandler: LogHandler {
         let pretty = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
         let line = "\(Self.timestamp()) \(event.level)\(label.isEmpty ? "" : " ")\(label):\(pretty) [\(event.source)] \(event.message)\n"
         // One write per line, under a lock, so lines from several threads never interleave.
-        Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        var bytes = line
+        bytes.withUTF8 { buffer in
+            Self.output.withLock { _ in _ = write(STDERR_FILENO, buffer.baseAddress, buffer.count) }
+        }
     }
 
     private static let output = Mutex(())
