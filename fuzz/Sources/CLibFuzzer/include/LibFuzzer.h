@@ -1,0 +1,10 @@
+#ifndef LIBFUZZER_H
+#define LIBFUZZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// libFuzzer's entry point for programs that have their own main (LLVM 11 and later).
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+
+#endif

@@ -1,0 +1,1 @@
+../../../Tests/StepTests/FuzzTokenSeed.swift

@@ -1,0 +1,97 @@
+import Crypto
+import CryptoExtras
+import Foundation
+@testable import FuzzSupport
+import HTTPTypes
+import WorkshopSupport
+
+@testable import Step9
+
+/// Token parsing in Step 9: `Authorization` values through `BearerCredentials`, then every verifier
+/// setting of `AccessTokenVerifier`, then what the server reads from a verified token. The clock is
+/// fixed, so an input is judged the same way on every run.
+final class TokenHarness: Sendable {
+    static let shared = TokenHarness()
+    static let now = 1_800_000_000
+
+    let verifiers: [AccessTokenVerifier]
+    let signing: FuzzTokenSeed.Signing
+    let issuer = "http://127.0.0.1:9/issuer"
+    let audience = WorkshopDefaults.resource
+    let strictDuplicates = ProcessInfo.processInfo.environment["FUZZ_DUPLICATES"] == "1"
+
+    init() {
+        let logger = EveryMessageLogHandler.logger
+        let keyFiles = KeyFiles(directory: Scratch.folder.appendingPathComponent("keys"))
+        let pair = try! WorkshopKeyPair.create(in: keyFiles)
+        let trusted = try! TrustedKeys.load(from: keyFiles, logger: logger)
+        let keys = IssuerKeys(local: (issuer, trusted), logger: logger)
+        let (issuer, audience) = (issuer, audience)
+        verifiers = [false, true].map { AccessTokenVerifier(keys: keys, issuers: [issuer], audience: audience, acceptJWTType: $0) }
+        let kid = trusted.jwks[0].kid
+        var substitutions = FuzzTokenSeed.claimSubstitutions(kid: kid, issuer: issuer, audience: audience, now: Self.now)
+        for name in FuzzRequestSeed.callers.keys {
+            let claims = FuzzRequestSeed.claims(of: name, issuer: issuer, audience: audience, now: Self.now)
+            substitutions[name] = FuzzTokenSeed.token(claims: claims, kid: kid, key: pair.privateKey)
+        }
+        signing = .init(trusted: pair.privateKey, attacker: try! _RSA.Signing.PrivateKey(keySize: .bits2048), substitutions: substitutions)
+    }
+
+    func run(_ input: [UInt8]) {
+        let seed = FuzzTokenSeed(input, signing: signing)
+        var headers = HTTPFields()
+        for value in seed.authorizations { headers.append(HTTPField(name: .authorization, value: value)) }
+        let credentials = BearerCredentials(headers)
+        let expected = BearerGrammar.credentials(seed.authorizations)
+        if !BearerGrammar.same(credentials, expected) {
+            fuzzFailure("BearerCredentials says \(credentials), RFC 6750 §2.1 says \(expected)", input: input)
+        }
+        guard case .token(let token) = credentials else { return }
+        for verifier in verifiers {
+            do throws(AccessTokenVerifier.Rejection) {
+                let caller = try verifier.verify(token, now: Date(timeIntervalSince1970: TimeInterval(Self.now)))
+                if seed.forged { fuzzFailure("accepted a token the trusted key did not sign", input: input) }
+                check(caller, token: token, input: input)
+            } catch {
+                blackHole(error.description)
+            }
+        }
+    }
+
+    /// What an accepted token must carry, checked again without the verifier, then used as the server uses it.
+    func check(_ caller: VerifiedToken, token: String, input: [UInt8]) {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let (header, claims) = (Self.lastWins(parts[0]), Self.lastWins(parts[1]))
+        // RFC 7515 §5.2, RFC 7519 §4: duplicate member names must be refused, or read last-wins. The
+        // verifier reads them first-wins; FUZZ_DUPLICATES=1 makes that a failure, to check a fix.
+        if header != Self.firstWins(parts[0]) || claims != Self.firstWins(parts[1]) {
+            if strictDuplicates { fuzzFailure("accepted a token with duplicate member names, read first-wins", input: input) }
+            return
+        }
+        let audiences = (claims?["aud"] as? [Any]) ?? [claims?["aud"] as Any]
+        guard header?["alg"] as? String == "RS256", claims?["iss"] as? String == issuer,
+            audiences.contains(where: { $0 as? String == audience }), !caller.subject.isEmpty,
+            caller.expiresAt.timeIntervalSince1970 > TimeInterval(Self.now - 60)
+        else { fuzzFailure("accepted a token that breaks RFC 9068 §4: \(caller.claims)", input: input) }
+        blackHole(AccessPolicy.effectiveScopes(of: caller).sorted().joined())
+        blackHole(UserTools.identity(of: caller).jsonText)
+    }
+
+    /// A JSON object as JSONSerialization reads it: the last of duplicate members wins.
+    static func lastWins(_ part: Substring) -> NSDictionary? {
+        Base64URL.decode(part).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? NSDictionary
+    }
+
+    /// A JSON object as `JSONValue` reads it, the way the verifier does: the first of duplicate members wins.
+    static func firstWins(_ part: Substring) -> NSDictionary? {
+        Base64URL.decode(part).flatMap { try? JSONValue(parsing: $0) }.flatMap { try? JSONSerialization.jsonObject(with: $0.encoded()) }
+            as? NSDictionary
+    }
+}
+
+/// libFuzzer's callback: one input, judged on its own.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzToken(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    TokenHarness.shared.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
