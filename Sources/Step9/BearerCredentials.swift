@@ -35,7 +35,7 @@ enum BearerCredentials: Equatable {
             self = .malformed("empty bearer token")
         } else if token.utf8.count > Self.maxLength {
             self = .malformed("bearer token longer than \(Self.maxLength) bytes")
-        } else if !token.utf8.allSatisfy(Self.isTokenCharacter) {
+        } else if !Self.isB64Token(token.utf8) {
             self = .malformed("bearer token has characters outside RFC 6750's b64token")
         } else {
             self = .token(String(token))
@@ -43,6 +43,13 @@ enum BearerCredentials: Equatable {
     }
 
     /// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    static func isB64Token(_ bytes: some Collection<UInt8>) -> Bool {
+        // "=" is only padding: it may end the token, after at least one other character, never sit inside it.
+        let body = bytes.prefix { $0 != UInt8(ascii: "=") }
+        return !body.isEmpty && body.allSatisfy(isTokenCharacter) && bytes.dropFirst(body.count).allSatisfy { $0 == UInt8(ascii: "=") }
+    }
+
+    /// One character of b64token: its alphabet, or the "=" of its padding.
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
