@@ -45,8 +45,19 @@ enum BearerCredentials: Equatable {
     /// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
     static func isB64Token(_ bytes: some Collection<UInt8>) -> Bool {
         // "=" is only padding: it may end the token, after at least one other character, never sit inside it.
-        let body = bytes.prefix { $0 != UInt8(ascii: "=") }
-        return !body.isEmpty && body.allSatisfy(isTokenCharacter) && bytes.dropFirst(body.count).allSatisfy { $0 == UInt8(ascii: "=") }
+        var characters = 0
+        var padding = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "=") {
+                guard characters > 0 else { return false }
+                padding = true
+            } else if padding || !isTokenCharacter(byte) {
+                return false
+            } else {
+                characters += 1
+            }
+        }
+        return characters > 0
     }
 
     /// One character of b64token: its alphabet, or the "=" of its padding.
