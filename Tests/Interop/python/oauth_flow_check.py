@@ -69,6 +69,7 @@ class Options:
     grant_scope: str | None
     expect_forbidden_call: bool
     timeout: float
+    admin_call: bool = False
 
     @property
     def expects_step_up(self) -> bool:
@@ -114,6 +115,8 @@ async def use_server(client: Client, options: Options, report: Report, transcrip
         return
     if options.expects_step_up:
         await step_up(client, options, report, transcript)
+    if options.admin_call:
+        await admin_step_up(client, report, transcript)
     tools = await run_check(report, "tools/list", client.list_tools())
     if tools is not None:
         names = {tool.name for tool in tools.tools}
@@ -142,6 +145,16 @@ async def step_up(client: Client, options: Options, report: Report, transcript: 
     )
     if echo is not None:
         report.check(not echo.is_error, "echo answers (isError false)", f"content {echo.content}")
+
+
+async def admin_step_up(client: Client, report: Report, transcript: Transcript) -> None:
+    """server_status needs mcp:admin, which the first sign-in did not ask for: 403, sign in again, then it answers."""
+    transcript.step("the client calls server_status, which needs mcp:admin")
+    status = await run_check(
+        report, "tools/call server_status succeeds after the step-up", client.call_tool("server_status", {})
+    )
+    if status is not None:
+        report.check(not status.is_error, "server_status answers (isError false)", f"content {status.content}")
 
 
 async def guest_is_refused(client: Client, report: Report, transcript: Transcript) -> None:
@@ -229,6 +242,10 @@ def check_sign_in(options: Options, report: Report, transcript: Transcript, user
                 "the step-up followed a 403 insufficient_scope",
                 f"403 answers: {refused}",
             )
+    elif options.admin_call:
+        if report.check(count == 2, "the 403 led to exactly one more sign-in (step-up)", f"{count} sign-ins"):
+            again = user.authorizations[1].asked.get("scope", "").split()
+            report.check("mcp:admin" in again, "the second sign-in asks for mcp:admin", f"it asked for {again}")
     else:
         report.check(count == 1, "the user signed in once", f"{count} sign-ins")
 
@@ -264,12 +281,18 @@ def parse_options(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="for a guest: tools/list is empty, tools/call is refused with 403, sign-ins stay bounded",
     )
+    parser.add_argument(
+        "--admin-call",
+        action="store_true",
+        help="for an admin: call server_status, which needs mcp:admin, and step up to it",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
     args = parser.parse_args(argv)
     if args.expect_forbidden_call and args.grant_scope:
         parser.error("--expect-forbidden-call and --grant-scope check different things: give one")
     return Options(
-        args.server_url, args.issuer, args.user, args.mode, args.grant_scope, args.expect_forbidden_call, args.timeout
+        args.server_url, args.issuer, args.user, args.mode, args.grant_scope, args.expect_forbidden_call, args.timeout,
+        args.admin_call,
     )
 
 

@@ -110,6 +110,7 @@ for mode in modern legacy; do
   flow "$mode era: alice signs in and calls whoami" --mode "$mode" --user alice
   flow "$mode era: alice grants only mcp:read; a tool call steps up" --mode "$mode" --user alice --grant-scope mcp:read
   flow "$mode era: gus, a guest, is refused every call" --mode "$mode" --user gus --expect-forbidden-call
+  flow "$mode era: ada, an admin, steps up to mcp:admin for server_status" --mode "$mode" --user ada --admin-call
 done
 
 echo
