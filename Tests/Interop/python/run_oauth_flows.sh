@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Signs in to Step 9 with the official Python MCP client and no human (oauth_flow_check.py), in both
 # protocol eras, against the workshop issuer (generate_token serve): discovery, dynamic client
-# registration, authorization code with PKCE and resource, token, tool calls. Three flows per era:
+# registration, authorization code with PKCE and resource, token, tool calls. Four flows per era:
 #   alice signs in and calls whoami;
 #   alice grants only mcp:read, so a tool call is refused with 403 and the client steps up;
-#   gus, a guest, is refused every call, and the client does not sign in again and again.
+#   gus, a guest, is refused every call, and the client does not sign in again and again;
+#   ada, an admin, calls server_status, is asked for mcp:admin, and steps up to it.
 # Both servers run on free loopback ports with a temporary key pair and data folder, never the
 # repository's keys/ or data/, and are stopped on every exit path.
 #
