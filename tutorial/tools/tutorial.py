@@ -34,6 +34,22 @@ on a line of its own (directives inside ``` fences are left alone):
       the next ones (TOKEN=$(...) in one, curl ... "$TOKEN" in the next).
       A step that takes --keys-dir (Step 5 on) is started with a fresh, empty key folder, never
       the repository's keys/; the commands find it in $KEYS, and the transcript shows it as $KEYS.
+      issuer="yes" (Step 7 on) also runs the workshop issuer, .build/debug/generate_token serve,
+      on a free port of its own, with the session's $KEYS and --resource naming the step's MCP
+      endpoint; the step is started with --issuer naming it, and the commands run once the step
+      has fetched the issuer's keys, with the issuer's URL in $ISSUER. The issuer is stopped
+      with the step. issuer="other" runs it the same way as another issuer: with a key pair of
+      its own, in $ISSUER_KEYS, and shown on another port (below). show-server="yes" then
+      shows the issuer's command line and banner before the step's; show-issuer-log="yes"
+      shows the issuer's own log lines, as "[issuer log] …", each after the command that
+      caused it (after the step's lines, if those are shown).
+  <!-- session name="signin-token" continues="signin-register" [show-log="yes"] …
+  -->
+      a session that goes on where another one, earlier in the same chapter, stopped: the same
+      servers, the same shell state, the same placeholders, so that prose can come between the
+      parts of one run. It takes its step, args, issuer and show-server from the session it
+      continues (show-log and show-issuer-log are its own), and a session is continued by at
+      most one other. Re-capturing one part (generate --session) re-runs the whole run.
   <!-- include session="step2-discover" -->
       a transcript defined elsewhere, shown again
 
@@ -44,8 +60,14 @@ an hour later 13:00:00 (to the nearest minute; ISO times keep their offset, and 
 "(in 60 minutes)" after an ISO time is worked out again from the shown times). JWTs become
 <token>, UUIDs <uuid>, and the key ids and RSA moduli of the session's key folder (from the
 server's /.well-known/jwks.json and $KEYS/jwks.json) become <kid> and <n> (<kid-2>, <n-2> for
-a second key). A command that exits non-zero, or runs longer than 20 seconds, fails the run;
-servers are always stopped.
+a second key; $ISSUER_KEYS's key is learnt from the issuer's /jwks.json). Where an issuer
+runs, its port becomes 9001 (9002 for issuer="other"), in URLs also when percent-encoded; the
+client ids it registers (read from its log) become <client-id>; and the client secrets,
+refresh tokens, authorization codes and PKCE challenges that commands print (as the JSON
+members client_secret and refresh_token, and as code=… and code_challenge=… in a URL or at
+the start of a line) become <client-secret>, <refresh-token>, <code> and <code-challenge>,
+a second value of a kind <client-id-2>, and so on. A command that exits non-zero, or runs
+longer than 20 seconds, fails the run; servers are always stopped.
 
 generate writes every generated file that changed and removes generated files that nothing
 generates any more. check computes the same files in memory and exits 1, naming each file that
@@ -83,6 +105,11 @@ CAPTURES = TUTORIAL / "captures"
 SCRIPT = "python3 tutorial/tools/tutorial.py"
 
 SHOWN_PORT = 9000
+SHOWN_ISSUER_PORT = {"yes": 9001, "other": 9002}  # the workshop issuer's port, and another issuer's
+# Ports a transcript shows as they are: a server must never get one, or normalising its port would
+# rewrite them (the shown ports, and 33418: the Python client's redirect URI).
+RESERVED_PORTS = {SHOWN_PORT, *SHOWN_ISSUER_PORT.values(), 33418}
+KEYS_FETCH_TIMEOUT = 10  # seconds for a step to fetch the issuer's keys after start-up
 COMMAND_TIMEOUT = 20  # seconds for one session command
 START_TIMEOUT = 30  # seconds for a server to answer /health
 STOP_TIMEOUT = 10  # seconds for a server to exit after SIGTERM
@@ -282,13 +309,22 @@ class Session:
     show_log: bool = False
     args: list[str] = field(default_factory=list)
     source: str = ""
+    issuer: str = "no"  # yes: the workshop issuer; other: another issuer, with a key pair of its own
+    show_issuer_log: bool = False
+    continues: str | None = None
 
 
 def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Session:
     name = attributes.get("name", "")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         raise TutorialError(f"{where}: a session needs name=\"lowercase-words\", got '{name}'")
-    if not attributes.get("step", "").isdigit():
+    continues = attributes.get("continues")
+    if continues is not None:
+        inherited = sorted({"step", "args", "issuer", "show-server"} & attributes.keys())
+        if inherited:
+            raise TutorialError(f"{where}: session {name} continues {continues}, and takes "
+                                f"{', '.join(inherited)} from it; leave them out here")
+    elif not attributes.get("step", "").isdigit():
         raise TutorialError(f"{where}: session {name} needs step=\"N\"")
     commands: list[Command] = []
     paragraph: list[str] = []
@@ -306,14 +342,23 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
             paragraph = []
     if not commands:
         raise TutorialError(f"{where}: session {name} has no commands")
+    issuer = attributes.get("issuer", "no")
+    if issuer not in ("yes", "other", "no"):
+        raise TutorialError(f"{where}: session {name}: issuer is \"yes\", \"other\" or \"no\", not \"{issuer}\"")
+    show_issuer_log = attributes.get("show-issuer-log", "no") == "yes"
+    if show_issuer_log and issuer == "no" and continues is None:
+        raise TutorialError(f"{where}: session {name}: show-issuer-log=\"yes\" needs an issuer")
     return Session(
         name=name,
-        step=int(attributes["step"]),
+        step=int(attributes.get("step", "0")),
         commands=commands,
         show_server=attributes.get("show-server", "no") == "yes",
         show_log=attributes.get("show-log", "no") == "yes",
         args=shlex.split(attributes.get("args", "")),
         source=where,
+        issuer=issuer,
+        show_issuer_log=show_issuer_log,
+        continues=continues,
     )
 
 
@@ -400,25 +445,33 @@ NORMALISERS = [
 
 
 def normalise(text: str, port: int, reference: float | None = None,
-              replacements: list[tuple[str, str]] | None = None) -> str:
+              replacements: list[tuple[str, str]] | None = None,
+              issuer_port: tuple[int, int] | None = None) -> str:
     """The text as a transcript shows it. `reference`: the unix time the command started (now
-    if not given); `replacements`: exact strings to replace first (key folder, key ids)."""
+    if not given); `replacements`: exact strings to replace first (key folder, key ids);
+    `issuer_port`: the issuer's real port and the port to show, if an issuer runs."""
     reference = time.time() if reference is None else reference
     text = text.replace("\r\n", "\n")
     for value, placeholder in replacements or []:
         text = text.replace(value, placeholder)
-    for host in ("127.0.0.1", "localhost", "[::1]"):
-        text = text.replace(f"{host}:{port}", f"{host}:{SHOWN_PORT}")
-    text = re.sub(rf"--port {port}\b", f"--port {SHOWN_PORT}", text)
+    ports = [(port, SHOWN_PORT)] + ([issuer_port] if issuer_port else [])
+    for real, shown in ports:
+        for host in ("127.0.0.1", "localhost", "[::1]"):
+            # (?!\d): port 4567 must not turn 45678 into 90008; %3A is the colon in a percent-encoded URL.
+            text = re.sub(rf"{re.escape(host)}(:|%3[Aa]){real}(?!\d)", lambda m: f"{host}{m.group(1)}{shown}", text)
+        text = re.sub(rf"--port {real}\b", f"--port {shown}", text)
     for pattern, replacement in NORMALISERS:
         text = pattern.sub(lambda match: replacement(match, reference), text)
     return text
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(avoid: set[int] = frozenset()) -> int:
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in RESERVED_PORTS and port not in avoid:
+            return port
 
 
 _running: list[subprocess.Popen] = []
@@ -482,35 +535,117 @@ def _banner_seen(banner: Path, port: int) -> bool:
     return re.search(rf"listening on \S*:{port}$", banner.read_text(errors="replace"), re.MULTILINE) is not None
 
 
+def _launch(what: str, argv: list[str], banner: Path, log: Path, port: int) -> subprocess.Popen | None:
+    """Starts a server that listens on `port`: its stdout (the banner) goes to `banner`, its stderr
+    (swift-log's lines) to `log`. Returns it once it is ready, or None if it lost the race for
+    its port; any other failure is an error."""
+    with open(banner, "wb") as output, open(log, "wb") as errors:
+        process = subprocess.Popen(
+            argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=errors,
+            start_new_session=True,  # Ctrl-C reaches this script, which then stops the server
+        )
+    _running.append(process)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        # The banner proves that the process answering is ours, not another one on that port.
+        if _banner_seen(banner, port) and _health_ok(port):
+            return process
+        time.sleep(0.1)
+    _stop(process)
+    output_text = banner.read_text(errors="replace") + log.read_text(errors="replace")
+    if "in use" in output_text.lower():  # only a lost race for the port is worth a retry
+        return None
+    raise TutorialError(
+        f"{what} did not become ready on port {port} within {START_TIMEOUT}s. Its output:\n{output_text[-2000:]}"
+    )
+
+
 def start_server(session: Session, banner: Path, log: Path,
                  extra_args: list[str] = ()) -> tuple[subprocess.Popen, int, list[str], float]:
-    """Starts the step on a free port; its stdout (the banner) goes to `banner`, its stderr
-    (swift-log's lines) to `log`. Returns the process, its port, its argv and when it started."""
+    """Starts the step on a free port. Returns the process, its port, its argv and when it started."""
     binary = step_binary(session.step)
     for _attempt in range(3):
         port = free_port()
         argv = [str(binary), "--port", str(port), *extra_args, *session.args]
         started = time.time()
-        with open(banner, "wb") as output, open(log, "wb") as errors:
-            process = subprocess.Popen(
-                argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=errors,
-                start_new_session=True,  # Ctrl-C reaches this script, which then stops the server
-            )
-        _running.append(process)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and process.poll() is None:
-            # The banner proves that the process answering is ours, not another one on that port.
-            if _banner_seen(banner, port) and _health_ok(port):
-                return process, port, argv, started
-            time.sleep(0.1)
-        _stop(process)
-        output_text = banner.read_text(errors="replace") + log.read_text(errors="replace")
-        if "in use" not in output_text.lower():  # only a lost race for the port is worth a retry
-            raise TutorialError(
-                f"session {session.name}: Step{session.step} did not become ready on port {port} "
-                f"within {START_TIMEOUT}s. Its output:\n{output_text[-2000:]}"
-            )
+        process = _launch(f"session {session.name}: Step{session.step}", argv, banner, log, port)
+        if process is not None:
+            return process, port, argv, started
     raise TutorialError(f"session {session.name}: could not find a free port for Step{session.step}")
+
+
+@dataclass
+class Issuer:
+    """The workshop issuer (generate_token serve) running beside a session's step."""
+    process: subprocess.Popen
+    port: int
+    shown_port: int
+    argv: list[str]
+    started: float
+    banner: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of `--name value` or `--name=value` in args, if given."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg[len(name) + 1:]
+    return None
+
+
+def start_with_issuer(session: Session, scratch: Path, keys: Path, issuer_keys: Path, banner: Path, log: Path,
+                      extra_args: list[str]) -> tuple[Issuer, subprocess.Popen, int, list[str], float]:
+    """Starts the issuer, then the step trusting it, each on a free port (the issuer must know the
+    step's resource, so both ports are picked first), and waits until the step has its keys."""
+    if not (ROOT / "Sources" / f"Step{session.step}" / "IssuerDiscovery.swift").is_file():
+        raise TutorialError(f"{session.source}: session {session.name}: issuer=\"{session.issuer}\" needs a step "
+                            "that finds its issuers' keys through their metadata (Step 7 on)")
+    binary, issuer_binary = step_binary(session.step), workshop_binary("generate_token")
+    issuer_banner, issuer_log = scratch / "issuer-stdout.txt", scratch / "issuer-stderr.txt"
+    public_url = _option(session.args, "--public-url")
+    for _attempt in range(3):
+        port = free_port()
+        issuer_port = free_port(avoid={port})
+        resource = (public_url or f"http://127.0.0.1:{port}").rstrip("/") + "/mcp"
+        issuer_argv = [str(issuer_binary), "serve", "--port", str(issuer_port), "--resource", resource,
+                       "--keys-dir", str(issuer_keys)]
+        issuer_started = time.time()
+        process = _launch(f"session {session.name}: the issuer (generate_token serve)",
+                          issuer_argv, issuer_banner, issuer_log, issuer_port)
+        if process is None:
+            continue
+        issuer = Issuer(process, issuer_port, SHOWN_ISSUER_PORT[session.issuer], issuer_argv, issuer_started,
+                        issuer_banner, issuer_log)
+        argv = [str(binary), "--port", str(port), *extra_args, "--issuer", issuer.url, *session.args]
+        started = time.time()
+        try:
+            step = _launch(f"session {session.name}: Step{session.step}", argv, banner, log, port)
+        except BaseException:
+            _stop(issuer.process)
+            raise
+        if step is None:
+            _stop(issuer.process)
+            continue
+        _wait_for_issuer_keys(log)
+        return issuer, step, port, argv, started
+    raise TutorialError(f"session {session.name}: could not find free ports for the issuer and Step{session.step}")
+
+
+def _wait_for_issuer_keys(log: Path) -> None:
+    """Waits until the step's log says that it fetched (or failed to fetch) the issuer's keys, which
+    it does in the background after start-up, so that the line falls before the first command."""
+    deadline = time.monotonic() + KEYS_FETCH_TIMEOUT
+    while time.monotonic() < deadline:
+        if re.search(r"(Fetched|Could not fetch) the issuer's signing keys", log.read_text(errors="replace")):
+            return
+        time.sleep(0.05)
 
 
 _keys_dir_steps: dict[int, bool] = {}
@@ -528,24 +663,37 @@ def takes_keys_dir(step: int) -> bool:
 _checked_tools: set[str] = set()
 
 
+def workshop_binary(name: str) -> Path:
+    """A workshop program other than a step (generate_token), from .build/debug: built if it is
+    missing (as for steps), with a warning when it is older than its sources."""
+    binary = ROOT / ".build" / "debug" / name
+    if name in _checked_tools:
+        return binary
+    if not binary.exists():
+        print(f"  building {name} (swift build --product {name}) …", file=sys.stderr)
+        result = subprocess.run(["swift", "build", "--product", name], cwd=ROOT)
+        if result.returncode != 0 or not binary.exists():
+            raise TutorialError(f"swift build --product {name} failed")
+    elif (ROOT / name).is_dir():
+        sources = [*(ROOT / name).rglob("*.swift"), *(ROOT / "Sources" / "WorkshopSupport").rglob("*.swift")]
+        if max((p.stat().st_mtime for p in sources), default=0) > binary.stat().st_mtime:
+            print(f"  warning: {rel(binary)} is older than its sources; captures may be stale "
+                  f"(run swift build --product {name})", file=sys.stderr)
+    _checked_tools.add(name)
+    return binary
+
+
 def check_tools(command: Command) -> None:
-    """Builds a workshop program a command runs from .build/debug if it is missing (as for steps),
-    and warns when it is older than its sources."""
+    """Makes sure the workshop programs a command runs from .build/debug are there, and the
+    Python environment in .venv if it runs .venv/bin/python."""
     for name in sorted(set(re.findall(r"\.build/debug/([\w-]+)", command.text))):
-        if name in _checked_tools or re.fullmatch(r"Step\d+", name):
-            continue
-        binary = ROOT / ".build" / "debug" / name
-        if not binary.exists():
-            print(f"  building {name} (swift build --product {name}) …", file=sys.stderr)
-            result = subprocess.run(["swift", "build", "--product", name], cwd=ROOT)
-            if result.returncode != 0 or not binary.exists():
-                raise TutorialError(f"swift build --product {name} failed")
-        elif (ROOT / name).is_dir():
-            sources = [*(ROOT / name).rglob("*.swift"), *(ROOT / "Sources" / "WorkshopSupport").rglob("*.swift")]
-            if max((p.stat().st_mtime for p in sources), default=0) > binary.stat().st_mtime:
-                print(f"  warning: {rel(binary)} is older than its sources; captures may be stale "
-                      f"(run swift build --product {name})", file=sys.stderr)
-        _checked_tools.add(name)
+        if not re.fullmatch(r"Step\d+", name):
+            workshop_binary(name)
+    if ".venv/bin/python" in command.text and not (ROOT / ".venv" / "bin" / "python").exists():
+        raise TutorialError(
+            "a session runs .venv/bin/python, which is missing; create it with: python3 -m venv .venv && "
+            ".venv/bin/python -m pip install -r Tests/Interop/python/requirements.txt (scripts/test-all.sh does this)"
+        )
 
 
 # Runs around each command, so that the variables and functions it defines reach the next ones.
@@ -593,11 +741,13 @@ def run_command(command: Command, base: str, session: Session, env_extra: dict[s
 class ServerLog:
     """The server's own log lines, read as they arrive, in the form a transcript shows them."""
 
-    def __init__(self, path: Path, step: int):
+    def __init__(self, path: Path, source: str, shown_as: str = "server log"):
+        """`source`: the module whose lines to show (the step's, or generate_token for the issuer)."""
         self.path = path
         self.offset = 0
+        self.shown_as = shown_as
         self.line = re.compile(
-            rf"^\S+ (?P<level>\w+) (?P<label>\S+?):(?P<metadata>.*?) \[(?P<source>Step{step})\] (?P<message>.*)$"
+            rf"^\S+ (?P<level>\w+) (?P<label>\S+?):(?P<metadata>.*?) \[(?P<source>{re.escape(source)})\] (?P<message>.*)$"
         )
 
     def new_lines(self) -> list[str]:
@@ -618,7 +768,7 @@ class ServerLog:
             match = self.line.match(line)
             if match:
                 metadata = re.sub(r" hb\.request\.id=\S+", "", match.group("metadata"))  # random per request
-                shown.append(f"[server log] {match.group('level')} {match.group('label')}:{metadata} "
+                shown.append(f"[{self.shown_as}] {match.group('level')} {match.group('label')}:{metadata} "
                              f"[{match.group('source')}] {match.group('message')}")
         return shown
 
@@ -648,6 +798,41 @@ class KeyNames:
         return sorted(named, key=lambda pair: -len(pair[0]))  # a longer value first, in case one contains another
 
 
+class IssuedNames:
+    """Placeholders for what the workshop issuer hands out at random: the client ids it registers
+    (read from its log), and the client secrets, refresh tokens and codes that commands print."""
+
+    REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[generate_token\] Registered a client$", re.MULTILINE)
+    PRINTED = [
+        ("client-secret", re.compile(r'"client_secret"\s*:\s*"([^"\\]+)"')),
+        ("refresh-token", re.compile(r'"refresh_token"\s*:\s*"([^"\\]+)"')),
+        ("code", re.compile(r"(?:^|[?&])code=([\w.~%-]+)", re.MULTILINE)),
+        ("code-challenge", re.compile(r"(?:^|[?&])code_challenge=([\w.~%-]+)", re.MULTILINE)),
+    ]
+    MIN_LENGTH = 16  # shorter values ("…" in a transcript that hides them) are not the issuer's
+
+    def __init__(self):
+        self.values: dict[str, list[str]] = {"client-id": [], **{kind: [] for kind, _ in self.PRINTED}}
+
+    def _add(self, kind: str, value: str) -> None:
+        if len(value) >= self.MIN_LENGTH and value not in self.values[kind]:
+            self.values[kind].append(value)
+
+    def learn_log(self, log_text: str) -> None:
+        for value in self.REGISTERED.findall(log_text):
+            self._add("client-id", value)
+
+    def learn_output(self, output: str) -> None:
+        for kind, pattern in self.PRINTED:
+            for value in pattern.findall(output):
+                self._add(kind, value)
+
+    def replacements(self) -> list[tuple[str, str]]:
+        named = [(value, f"<{kind}{'' if i == 0 else f'-{i + 1}'}>")
+                 for kind, values in self.values.items() for i, value in enumerate(values)]
+        return sorted(named, key=lambda pair: -len(pair[0]))
+
+
 def _fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -656,8 +841,12 @@ def _fetch(url: str) -> str | None:
         return None
 
 
-def capture(session: Session) -> str:
-    """Runs a session against a fresh server and returns its normalised transcript."""
+def capture(run: list[Session]) -> list[str]:
+    """Runs a session, and the sessions that continue it, against a fresh server (and issuer);
+    returns their normalised transcripts."""
+    session = run[0]
+    shows_log = any(part.show_log for part in run)
+    shows_issuer_log = any(part.show_issuer_log for part in run)
     with tempfile.TemporaryDirectory(prefix="tutorial-") as scratch:
         scratch_path = Path(os.path.realpath(scratch))
         banner, log = scratch_path / "stdout.txt", scratch_path / "stderr.txt"
@@ -673,35 +862,74 @@ def capture(session: Session) -> str:
             replacements = [(str(keys), "$KEYS")]
             if scratch != str(scratch_path):
                 replacements.append((os.path.join(scratch, "keys"), "$KEYS"))
-        key_names = KeyNames()
-        server_log = ServerLog(log, session.step)
-        process, port, argv, started = start_server(session, banner, log, extra_args)
+        key_names, issued_names = KeyNames(), IssuedNames()
+        server_log = ServerLog(log, f"Step{session.step}")
+        issuer: Issuer | None = None
+        if session.issuer != "no":
+            if not takes_keys_dir(session.step):
+                raise TutorialError(f"{session.source}: session {session.name}: an issuer needs a step "
+                                    "that takes --keys-dir")
+            issuer_keys = keys
+            if session.issuer == "other":
+                issuer_keys = scratch_path / "issuer-keys"
+                env_extra["ISSUER_KEYS"] = str(issuer_keys)
+                replacements.insert(0, (str(issuer_keys), "$ISSUER_KEYS"))
+                if scratch != str(scratch_path):
+                    replacements.insert(0, (os.path.join(scratch, "issuer-keys"), "$ISSUER_KEYS"))
+            issuer, process, port, argv, started = start_with_issuer(
+                session, scratch_path, keys, issuer_keys, banner, log, extra_args)
+            env_extra["ISSUER"] = issuer.url
+        else:
+            process, port, argv, started = start_server(session, banner, log, extra_args)
         try:
-            parts: list[tuple[str, float]] = []  # raw text, and when its command started
+            parts: list[list[tuple[str, float]]] = [[] for _ in run]  # per session: raw text, when it started
             base = f"http://127.0.0.1:{port}"
             jwks = _fetch(f"{base}/.well-known/jwks.json")
             if jwks:
                 key_names.learn(jwks)
-            startup_log = server_log.new_lines() if session.show_log else []
+            issuer_jwks = _fetch(f"{issuer.url}/jwks.json") if issuer else None
+            if issuer_jwks:
+                key_names.learn(issuer_jwks)
+            startup_log = server_log.new_lines() if shows_log else []
+            issuer_log = ServerLog(issuer.log, "generate_token", "issuer log") if issuer else None
+            issuer_startup_log = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
             if session.show_server:
+                if issuer:
+                    shown = " ".join([rel(Path(issuer.argv[0])), *issuer.argv[1:]])
+                    issuer_lines = issuer_startup_log if session.show_issuer_log else []
+                    lines = [f"$ {shown}", *issuer_lines, issuer.banner.read_text(errors="replace").rstrip()]
+                    parts[0].append(("\n".join(lines) + "\n", issuer.started))
                 shown = " ".join([rel(Path(argv[0])), *argv[1:]])
-                lines = [f"$ {shown}", *startup_log, banner.read_text(errors="replace").rstrip()]
-                parts.append(("\n".join(lines) + "\n", started))
-            for command in session.commands:
+                lines = [f"$ {shown}", *(startup_log if session.show_log else []),
+                         banner.read_text(errors="replace").rstrip()]
+                parts[0].append(("\n".join(lines) + "\n", started))
+            for index, current, command in ((i, s, c) for i, s in enumerate(run) for c in s.commands):
                 check_tools(command)
                 command_started = time.time()
-                output = run_command(command, base, session, env_extra)
+                output = run_command(command, base, current, env_extra)
                 if (keys / "jwks.json").is_file():
                     key_names.learn((keys / "jwks.json").read_text(errors="replace"))
                 shown = "".join(c + "\n" for c in command.comments) + "$ " + command.text + "\n"
                 shown += output.rstrip("\n") + ("\n" if output.strip() else "")
-                if session.show_log:
-                    shown += "".join(line + "\n" for line in server_log.new_lines())
-                parts.append((shown, command_started))
+                # Read after every command of the run, so that each part shows only its own commands' lines.
+                step_lines = server_log.new_lines() if shows_log else []
+                issuer_lines = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
+                if current.show_log:
+                    shown += "".join(line + "\n" for line in step_lines)
+                if current.show_issuer_log:
+                    shown += "".join(line + "\n" for line in issuer_lines)
+                if issuer:
+                    issued_names.learn_log(issuer.log.read_text(errors="replace"))
+                    issued_names.learn_output(output)
+                parts[index].append((shown, command_started))
         finally:
             _stop(process)
-        replacements += key_names.replacements()
-        return "\n".join(normalise(text, port, reference, replacements) for text, reference in parts)
+            if issuer:
+                _stop(issuer.process)
+        replacements += key_names.replacements() + issued_names.replacements()
+        issuer_port = (issuer.port, issuer.shown_port) if issuer else None
+        return ["\n".join(normalise(text, port, reference, replacements, issuer_port) for text, reference in texts)
+                for texts in parts]
 
 
 # --------------------------------------------------------------------------------------------
@@ -712,7 +940,7 @@ DIRECTIVE = re.compile(r"^<!--\s*(include|session)\b(.*?)(-->)?\s*$")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session"},
-    "session": {"name", "step", "show-server", "show-log", "args"},
+    "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues"},
 }
 
 
@@ -860,6 +1088,35 @@ def broken_links(path: Path, text: str, generated: set[Path]) -> list[str]:
 # Commands
 
 
+def session_runs(chapters: list[Chapter]) -> list[list[Session]]:
+    """The sessions grouped into runs: a session, then the one that continues it, and so on. A
+    continuing session inherits the server settings of the session it continues."""
+    runs: list[list[Session]] = []
+    run_of: dict[str, list[Session]] = {}
+    for chapter in chapters:
+        for session in chapter.sessions:
+            if session.continues is None:
+                run_of[session.name] = [session]
+                runs.append(run_of[session.name])
+                continue
+            run = run_of.get(session.continues)
+            if run is None or session.continues not in {s.name for s in chapter.sessions}:
+                raise TutorialError(f"{session.source}: session {session.name} continues {session.continues}, "
+                                    "which is not a session earlier in this chapter")
+            if run[-1].name != session.continues:
+                names = [s.name for s in run]
+                raise TutorialError(f"{session.source}: session {session.continues} is already continued by "
+                                    f"{names[names.index(session.continues) + 1]}")
+            root = run[0]
+            session.step, session.args, session.issuer, session.show_server = root.step, root.args, root.issuer, False
+            if session.show_issuer_log and root.issuer == "no":
+                raise TutorialError(f"{session.source}: session {session.name}: show-issuer-log=\"yes\" needs "
+                                    f"an issuer on {root.name}")
+            run.append(session)
+            run_of[session.name] = run
+    return runs
+
+
 def build_everything(recapture: set[str] | None, verbose: bool) -> tuple[dict[Path, str], list[Path], list[str]]:
     """All generated files with their expected text; stale generated files; warnings.
 
@@ -878,18 +1135,22 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> tuple[dict[Pa
                                     f"{sessions[session.name].source}")
             sessions[session.name] = session
     transcripts: dict[str, str] = {}
-    for name, session in sessions.items():
-        stored = CAPTURES / f"{name}.txt"
-        if recapture is None or name in recapture:
+    for run in session_runs(chapters):
+        names = [session.name for session in run]
+        if recapture is None or recapture & set(names):
             started = time.monotonic()
-            transcripts[name] = capture(session)
+            for name, transcript in zip(names, capture(run)):
+                transcripts[name] = transcript
             if verbose:
-                print(f"  captured {name} (Step{session.step}, {time.monotonic() - started:.1f}s)", file=sys.stderr)
-        elif stored.exists():
-            transcripts[name] = stored.read_text(encoding="utf-8")
-        else:
-            raise TutorialError(f"{rel(stored)} is missing; run {SCRIPT} generate")
-        files[stored] = transcripts[name]
+                print(f"  captured {', '.join(names)} (Step{run[0].step}, {time.monotonic() - started:.1f}s)",
+                      file=sys.stderr)
+        for name in names:
+            stored = CAPTURES / f"{name}.txt"
+            if name not in transcripts:
+                if not stored.exists():
+                    raise TutorialError(f"{rel(stored)} is missing; run {SCRIPT} generate")
+                transcripts[name] = stored.read_text(encoding="utf-8")
+            files[stored] = transcripts[name]
     if recapture:
         unknown = recapture - sessions.keys()
         if unknown:
