@@ -88,6 +88,9 @@ request = {
     "wrong-version": '{"jsonrpc":"1.0","id":1,"method":"ping"}',
     "params-array": '{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}',
     "empty-body": "",
+    # JSONDecoder reads both of these; RFC 8259 does not, and neither does JSONValue's parser.
+    "trailing-comma": '{"jsonrpc":"2.0","method":"prompts/get","id":1,"params":{"name":"greeting",}}',
+    "invalid-utf8-in-duplicate": b'{"jsonrpc":"2.0","method":"ping","method":"p\xff\xff","id":1}',
     "json-null": "null",
     # 2026-07-28: _meta in the body, the MCP headers repeating it.
     "modern-discover": modern("server/discover"),
@@ -194,6 +197,8 @@ token = {
     "jwt-scope-array": jwt(claims={"scope": ["mcp:admin"]}),
     "jwt-admin": jwt(claims={"scope": "mcp:admin", "roles": ["admin"], "preferred_username": "root"}),
     "jwt-not-json": "jwt\n{not json\n{\"sub\":",
+    # RFC 7519 §4: a claims set with a duplicate name must be refused, or read last-wins.
+    "jwt-duplicate-audience": jwt().replace('"roles"', '"aud":"https://other.example/mcp","roles"'),
 }
 
 for target, seeds in (("request", request), ("token", token)):
@@ -201,5 +206,8 @@ for target, seeds in (("request", request), ("token", token)):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     for name, text in sorted(seeds.items()):
-        (folder / name).write_text(text)
+        if isinstance(text, bytes):
+            (folder / name).write_bytes(text)
+        else:
+            (folder / name).write_text(text)
     print(f"{len(seeds)} seeds in {folder}")
