@@ -112,6 +112,7 @@ struct AccessTokenVerifier: Sendable {
     }
 
     static func jsonObject(_ part: Substring) -> [String: JSONValue]? {
-        Base64URL.decode(part).flatMap { try? JSONValue(parsing: $0) }?.objectValue
+        // A name given twice is refused: which value counts would depend on the parser (RFC 7519 §4).
+        Base64URL.decode(part).flatMap { try? JSONValue(parsingUniqueKeys: $0) }?.objectValue
     }
 }

@@ -11,9 +11,12 @@ struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Refuse an object that names a member twice, instead of keeping the first.
+    private var uniqueKeys = false
 
-    static func parse(_ data: Data) throws(Failure) -> JSONValue {
+    static func parse(_ data: Data, uniqueKeys: Bool = false) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: [UInt8](data))
+        parser.uniqueKeys = uniqueKeys
         // RFC 8259 §8.1: a parser may ignore a byte order mark; JSONDecoder does.
         if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         let value = try parser.value(depth: 0)
@@ -70,7 +73,11 @@ struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw Failure() }
             index += 1
             let member = try value(depth: depth + 1)
-            if members[key] == nil { members[key] = member }  // as JSONDecoder: the first wins
+            if members[key] == nil {
+                members[key] = member
+            } else if uniqueKeys {
+                throw Failure()
+            }  // else as JSONDecoder: the first wins
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1

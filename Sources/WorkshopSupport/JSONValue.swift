@@ -51,6 +51,12 @@ extension JSONValue {
         self = try JSONParser.parse(data)
     }
 
+    /// Parses JSON text in which no object names a member twice; throws otherwise. JWT headers and
+    /// claims need this: RFC 7519 §4 and RFC 7515 §4 require duplicates to be refused (or the last kept).
+    public init(parsingUniqueKeys data: Data) throws {
+        self = try JSONParser.parse(data, uniqueKeys: true)
+    }
+
     /// Compact JSON text with sorted keys, so output is stable from run to run.
     public func encoded() -> Data {
         JSONWriter.write(self)

@@ -34,6 +34,8 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
         let attackerKid = TestKeys.thumbprint(TestKeys.attacker.publicKey)
         let attackerJWK: JSONValue = ["kty": "RSA", "kid": .string(attackerKid), "n": "…", "e": "AQAB"]
         let publicPEM = Data(TestKeys.pair.publicKey.pemRepresentation.utf8)
+        let headerText = JSONValue.object(TokenForge.validHeader).jsonText
+        let claimsText = JSONValue.object(TokenForge.validClaims()).jsonText
         var tampered = TokenForge.validClaims()
         tampered["scope"] = "mcp:admin"
         return [
@@ -54,6 +56,11 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
             HostileToken("embedded jwk of the attacker's key", TokenForge.with(header: { $0["jwk"] = attackerJWK; $0["kid"] = .string(attackerKid) }, signer: .rs256(TestKeys.attacker))),
             HostileToken("jku pointing at the attacker's key set", TokenForge.with(header: { $0["jku"] = "https://evil.example/jwks.json" }, signer: .rs256(TestKeys.attacker))),
             HostileToken("x5u pointing at the attacker's certificate", TokenForge.with(header: { $0["x5u"] = "https://evil.example/cert.pem" }, signer: .rs256(TestKeys.attacker))),
+            // A name given twice: RFC 7519 §4 says refuse, since parsers disagree on which value counts.
+            HostileToken("aud named twice, the second for another resource",
+                TokenForge.signed(headerText: headerText, claimsText: claimsText.dropLast() + #","aud":"https://other.example/mcp"}"#)),
+            HostileToken("alg named twice in the header, the second none",
+                TokenForge.signed(headerText: headerText.dropLast() + #","alg":"none"}"#, claimsText: claimsText)),
             HostileToken("crit with an unknown extension", TokenForge.with(header: { $0["crit"] = ["exp-ext"]; $0["exp-ext"] = true })),
             // The token type keeps other JWTs from passing as access tokens (RFC 9068 §4).
             HostileToken("typ JWT", TokenForge.with(header: { $0["typ"] = "JWT" })),

@@ -36,6 +36,15 @@ struct JSONValueTests {
         #expect((try? JSONValue(parsing: Data(text.utf8))) == nil)
     }
 
+    @Test("parsingUniqueKeys refuses a member named twice, at any depth; parsing keeps the first")
+    func uniqueKeys() throws {
+        for text in [#"{"a":1,"a":2}"#, #"{"b":{"a":1,"a":1}}"#, #"[{"a":1,"a":2}]"#] {
+            #expect((try? JSONValue(parsingUniqueKeys: Data(text.utf8))) == nil)
+            #expect((try? JSONValue(parsing: Data(text.utf8))) != nil)
+        }
+        #expect(try JSONValue(parsingUniqueKeys: Data(#"{"a":{"a":1},"b":[{"a":2}]}"#.utf8))["a"] == ["a": 1])
+    }
+
     @Test("invalid UTF-8 inside a string is refused")
     func invalidUTF8() {
         for bytes in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] as [[UInt8]] {

@@ -49,6 +49,13 @@ enum TokenForge {
         return input + "." + Base64URL.encode(signature)
     }
 
+    /// A token whose header and claims are the JSON texts given, byte for byte, signed RS256 with the test key.
+    static func signed(headerText: String, claimsText: String) -> String {
+        let input = Base64URL.encode(Data(headerText.utf8)) + "." + Base64URL.encode(Data(claimsText.utf8))
+        let signature = try! TestKeys.pair.privateKey.signature(for: SHA256.hash(data: Data(input.utf8)), padding: .insecurePKCS1v1_5)
+        return input + "." + Base64URL.encode(signature.rawRepresentation)
+    }
+
     static func valid(scope: String = "mcp:read mcp:tools mcp:prompts", subject: String = "alice") -> String {
         token(claims: validClaims(scope: scope, subject: subject))
     }
