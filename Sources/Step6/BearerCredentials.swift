@@ -22,8 +22,9 @@ enum BearerCredentials: Equatable {
             return
         }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-        // The scheme name is case-insensitive (RFC 9110 §11.1); another scheme is no bearer token.
-        guard parts[0].lowercased() == "bearer" else {
+        // The scheme name is case-insensitive (RFC 9110 §11.1: OR-ing 0x20 lowercases an ASCII letter);
+        // another scheme is no bearer token.
+        guard parts[0].utf8.elementsEqual("bearer".utf8, by: { ($0 | 0x20) == $1 }) else {
             self = .none
             return
         }
@@ -44,6 +45,12 @@ enum BearerCredentials: Equatable {
 
     /// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
     static func isB64Token(_ bytes: some Collection<UInt8>) -> Bool {
+        // A token is checked on every request: scan its bytes in place, without index checks, when they are contiguous.
+        if let result = bytes.withContiguousStorageIfAvailable({ isB64Token(scanning: $0) }) { return result }
+        return isB64Token(scanning: bytes)
+    }
+
+    private static func isB64Token(scanning bytes: some Collection<UInt8>) -> Bool {
         // "=" is only padding: it may end the token, after at least one other character, never sit inside it.
         var characters = 0
         var padding = false

@@ -46,15 +46,18 @@ struct TransportTests {
     @Test("a body that is not application/json is refused with 415", arguments: StepUnderTest.mcpSteps)
     func nonJSONContentTypeIsUnsupported(step: StepUnderTest) async throws {
         try await step.test { client async throws in
-            for contentType in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"] {
+            for contentType in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "", "json", "application/json,"] {
                 var headers = MCPMessage.jsonHeaders
                 headers[.contentType] = contentType
                 let exchange = try await client.post(MCPMessage.request("ping").jsonText, headers: headers)
                 #expect(exchange.status == .unsupportedMediaType, "Content-Type \(contentType)")
             }
-            var charset = MCPMessage.jsonHeaders
-            charset[.contentType] = "application/json; charset=utf-8"
-            #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: charset).status == .ok)
+            // Parameters, white space around the type and letter case do not change the media type (RFC 9110 §8.3.1).
+            for contentType in ["application/json; charset=utf-8", "Application/JSON", " application/json\t;charset=UTF-8", "application/json;"] {
+                var headers = MCPMessage.jsonHeaders
+                headers[.contentType] = contentType
+                #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: headers).status == .ok, "Content-Type \(contentType)")
+            }
         }
     }
 
@@ -62,10 +65,14 @@ struct TransportTests {
     func acceptWithoutJSONIsNotAcceptable(step: StepUnderTest) async throws {
         try await step.test { client async throws in
             var headers = MCPMessage.jsonHeaders
-            headers[.accept] = "text/html"
-            #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: headers).status == .notAcceptable)
-            headers[.accept] = "*/*"
-            #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: headers).status == .ok)
+            for accept in ["text/html", "text/event-stream", "application/jsonl, text/*", "application/json-seq", "*/json"] {
+                headers[.accept] = accept
+                #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: headers).status == .notAcceptable, "Accept \(accept)")
+            }
+            for accept in ["*/*", "text/event-stream,application/*;q=0.1", "text/html , APPLICATION/JSON;q=0.5", "\tapplication/json"] {
+                headers[.accept] = accept
+                #expect(try await client.post(MCPMessage.request("ping").jsonText, headers: headers).status == .ok, "Accept \(accept)")
+            }
         }
     }
 
