@@ -86,6 +86,8 @@ func step(_ number: Int) -> Target {
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
-        ] + (number >= 7 ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : [])  // fetches issuer metadata and keys
+        ]
+            + (number >= 7 ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : [])  // fetches issuer metadata and keys
+            + (number >= 9 ? [.product(name: "NIOPosix", package: "swift-nio")] : [])  // runs Swift concurrency on its event loops
     )
 }
