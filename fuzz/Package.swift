@@ -29,7 +29,8 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Step 9's sources as a library: its @main lives in App.swift, and each fuzz target has its own main.
+        // Step 9's sources as a library: its @main lives in App.swift (with the main of RunOnEventLoops.swift),
+        // and each fuzz target has its own main.
         .target(
             name: "Step9",
             dependencies: [
@@ -42,7 +43,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            exclude: ["App.swift"],
+            exclude: ["App.swift", "RunOnEventLoops.swift"],
             // The harnesses reach the step's internal types with `@testable import`, as the tests do.
             swiftSettings: [.unsafeFlags(["-enable-testing"])]
         ),
