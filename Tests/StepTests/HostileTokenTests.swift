@@ -30,6 +30,8 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
     static func makeCorpus() -> [HostileToken] {
         let valid = TokenForge.valid()
         let parts = valid.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let respelled = parts[2].dropLast() + String(alphabet[alphabet.firstIndex(of: parts[2].last!)! | 1])
         let now = TokenForge.now()
         let attackerKid = TestKeys.thumbprint(TestKeys.attacker.publicKey)
         let attackerJWK: JSONValue = ["kty": "RSA", "kid": .string(attackerKid), "n": "…", "e": "AQAB"]
@@ -97,6 +99,9 @@ struct HostileToken: CustomTestStringConvertible, Sendable {
             HostileToken("five segments, JWE-like", valid + ".AAAA.BBBB"),
             HostileToken("standard base64 characters", valid.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "+/"),
             HostileToken("base64 padding", parts[0] + "==." + parts[1] + "." + parts[2]),
+            // 256 signature bytes end in a character with four unused bits; setting one decodes to the same bytes
+            // in a lenient decoder, so one signature would have several spellings (RFC 4648 §3.5).
+            HostileToken("signature's last character with an unused bit set", parts[0] + "." + parts[1] + "." + respelled),
             HostileToken("header not JSON", Base64URL.encode(Data("not json".utf8)) + "." + parts[1] + "." + parts[2]),
             HostileToken("a validly signed token over 16 KiB", TokenForge.with { $0["padding"] = .string(String(repeating: "x", count: 16_500)) }),
             HostileToken("garbage", "garbage"),
