@@ -26,11 +26,12 @@ enum JSONWriter {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (position, key) in members.keys.sorted().enumerated() {
+            // Sorting the members themselves spares looking each one up again by its key.
+            for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                write(key, to: &output)
+                write(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                write(members[key]!, to: &output)
+                write(member.value, to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -40,6 +41,12 @@ enum JSONWriter {
 
     private static func write(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape at all: copy those whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
