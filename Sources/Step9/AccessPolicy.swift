@@ -67,9 +67,13 @@ enum AccessPolicy {
 
     /// Lists show only what the caller may use.
     static func visibleTools(_ tools: [JSONValue], to caller: VerifiedToken?) -> [JSONValue] {
-        tools.filter { tool in
+        // The caller's scopes are worked out once for the whole list, not once per tool.
+        let effective = caller.map(effectiveScopes)
+        return tools.filter { tool in
             let name = tool["name"]?.stringValue ?? ""
-            return allows(caller, (methodScopes["tools/call"] ?? []) + (toolScopes[name] ?? []))
+            let required = (methodScopes["tools/call"] ?? []) + (toolScopes[name] ?? [])
+            guard let effective else { return required.isEmpty }
+            return Set(required).isSubset(of: effective)
         }
     }
 
