@@ -8,10 +8,10 @@ extension App {
     /// Hummingbird reads and writes sockets on NIO event loop threads and runs each request's handler
     /// as Swift concurrency jobs. Left alone, those jobs run on Swift's global thread pool, so every
     /// request crosses threads several times: bytes arrive on an event loop, the handler resumes on a
-    /// pool thread, the body is handed back, the answer goes out on the event loop again. Each crossing is a
-    /// wake-up and a context switch; measured here, they cost about a fifth of an authenticated
-    /// `tools/call` (tutorial chapter 11). With NIO's event loops as the global executor, a job
-    /// resumes on the loop that holds its connection, and most crossings disappear.
+    /// pool thread, the body is handed back, the answer goes out on the event loop again. Each crossing
+    /// is a wake-up and a context switch (tutorial chapter 11 measures what they cost). With NIO's
+    /// event loops as the global executor, a job resumes on the loop that holds its connection, and
+    /// the crossings between threads disappear.
     ///
     /// The price: nothing on this server may block a thread (it never waits on a future with `.wait()`;
     /// the notes file is small), because a blocked job now also stalls the sockets of its loop. NIO
