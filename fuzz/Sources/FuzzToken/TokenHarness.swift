@@ -88,7 +88,7 @@ final class TokenHarness: Sendable {
         case (let a as String, let b as String): return a == b
         case (let a?, let b?):
             // Numbers as the text they print as, read back as doubles; booleans and null as themselves.
-            if let x = Double("\(a)"), let y = Double("\(b)") { return x == y }
+            if !(a is String), !(b is String), let x = Double("\(a)"), let y = Double("\(b)") { return x == y }
             return (a as? NSObject)?.isEqual(b) ?? false
         default: return false
         }
