@@ -58,7 +58,10 @@ extension IssuerTests {
 
     @Test("introspection tells a confidential client what an active token grants; anything else is just inactive")
     func introspection() async throws {
-        try await Harness.run { issuer in
+        // The issuer's clock stands still; "expired" must be measured against it, not against the wall
+        // clock, which on a busy machine runs seconds ahead before the token is made.
+        let clock = TestClock()
+        try await Harness.run(Harness.settings(clock: clock)) { issuer in
             let client = try await issuer.client()
             let rs = try await issuer.client("client_secret_basic", grantTypes: ["client_credentials"])
             let auth = Harness.basic(rs.id, rs.secret!)
@@ -77,7 +80,7 @@ extension IssuerTests {
             #expect(refresh.json["username"] == "bob" && refresh.json["client_id"] == .string(client.id))
 
             let forged = TokenForge.token(claims: TokenForge.validClaims(), signer: .rs256(TestKeys.attacker))
-            let expired = TokenForge.with { $0["iss"] = .string(Harness.issuer); $0["exp"] = .int(TokenForge.now() - 10) }
+            let expired = TokenForge.with { $0["iss"] = .string(Harness.issuer); $0["exp"] = .int(clock.now - 10) }
             for token in ["garbage", forged, expired, String(repeating: "a", count: 9000)] {
                 #expect(try await issuer.post("/introspect", [("token", token)], headers: auth).json == ["active": false])
             }
