@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -63,7 +64,7 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                "WorkshopSupport", "Step2", "Step3", "Step4", "Step5", "Step6",
+                "WorkshopSupport", "Step2", "Step3", "Step4", "Step5", "Step6", "Step8", "Step9",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -89,5 +90,6 @@ func step(_ number: Int) -> Target {
         ]
             + (number >= 7 ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : [])  // fetches issuer metadata and keys
             + (number >= 9 ? [.product(name: "NIOPosix", package: "swift-nio")] : [])  // runs Swift concurrency on its event loops
+            + (number >= 9 ? [.product(name: "SQLiteNIO", package: "sqlite-nio")] : [])  // keeps the notes
     )
 }

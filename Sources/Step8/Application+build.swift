@@ -45,7 +45,10 @@ func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys:
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
     let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
-    MCPEndpoint(server: MCPServer(), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
+    let policy = AccessPolicy(defaultRoles: auth.roles)
+    MCPEndpoint(
+        server: MCPServer(policy: policy), policy: policy, transport: TransportGuard(publicURL: options.baseURL),
+        metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router
 }

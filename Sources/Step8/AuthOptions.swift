@@ -1,7 +1,8 @@
 import ArgumentParser
 import WorkshopSupport
 
-/// What this server trusts: which issuers, and how strictly the token type is checked.
+/// What this server trusts: which issuers, how strictly the token type is checked, and which role
+/// a person has when an issuer sends no roles.
 struct AuthOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("issuer"),
@@ -17,20 +18,27 @@ struct AuthOptions: ParsableArguments, Sendable {
     )
     var acceptJWTType = false
 
+    @OptionGroup var roles: RoleOptions
+
     init() {}
 
     func validate() throws {
         for issuer in issuers where PublicURL.normalise(issuer) == nil {
             throw ValidationError("--issuer must be an absolute http(s) URL, got '\(issuer)'.")
         }
+        for issuer in roles.issuers where !issuers.contains(issuer) {
+            throw ValidationError("--default-role names '\(issuer)', which is not a trusted --issuer.")
+        }
     }
 
     /// The options as the command line would give them (the parser sets every option wrapper).
-    init(issuers: [String], acceptJWTType: Bool = false) throws {
-        self = try Self.parse(issuers.flatMap { ["--issuer", $0] } + (acceptJWTType ? ["--accept-jwt-typ"] : []))
+    init(issuers: [String], acceptJWTType: Bool = false, defaultRoles: [String] = []) throws {
+        self = try Self.parse(
+            issuers.flatMap { ["--issuer", $0] } + (acceptJWTType ? ["--accept-jwt-typ"] : [])
+                + defaultRoles.flatMap { ["--default-role", $0] })
     }
 
-    init(issuer: String, acceptJWTType: Bool = false) throws {
-        try self.init(issuers: [issuer], acceptJWTType: acceptJWTType)
+    init(issuer: String, acceptJWTType: Bool = false, defaultRoles: [String] = []) throws {
+        try self.init(issuers: [issuer], acceptJWTType: acceptJWTType, defaultRoles: defaultRoles)
     }
 }

@@ -11,6 +11,8 @@ struct MCPServer: Sendable {
         "version": .string(ServerIdentity.version),
     ]
 
+    let policy: AccessPolicy
+
     func handle(_ request: JSONRPCRequest, era: ProtocolEra, caller: VerifiedToken?, logger: Logger)
         async throws(JSONRPCError) -> JSONValue
     {
@@ -20,9 +22,9 @@ struct MCPServer: Sendable {
         case (.legacy, "ping"): result = [:]
         case (.modern, "server/discover"): result = signedIn(discover(), caller)
         case (_, "tools/list"):
-            result = try list("tools", AccessPolicy.visibleTools(ToolCatalog.definitions, to: caller), request, era: era)
+            result = try list("tools", policy.visibleTools(ToolCatalog.definitions, to: caller), request, era: era)
         case (_, "prompts/list"):
-            result = try list("prompts", AccessPolicy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
+            result = try list("prompts", policy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
         case (_, "tools/call"): result = try ToolRunner.call(request.params)
         case (_, "prompts/get"): result = try PromptRenderer.get(request.params)
         default: throw .methodNotFound(request.method, era: era)

@@ -16,7 +16,7 @@ struct App: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let app = try buildApplication(options, keyFiles: keys.files, auth: auth, data: data)
+        let app = try await buildApplication(options, keyFiles: keys.files, auth: auth, data: data)
         try await app.runService()
     }
 }

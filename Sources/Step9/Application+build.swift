@@ -3,14 +3,14 @@ import Logging
 import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
-func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) throws
+func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) async throws
     -> some ApplicationProtocol
 {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
-    let notes = try NotesStore(file: data.notesFile, logger: logger)
+    let notes = try await NotesStore.open(data, trusting: auth.issuers, logger: logger)
     let router = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
     let announce = options.announce(
         ServerIdentity.title,
@@ -49,7 +49,10 @@ func buildRouter(
     }
     let cache = VerifiedTokenCache(keys: issuerKeys)
     let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
-    MCPEndpoint(server: MCPServer(notes: notes), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
+    let policy = AccessPolicy(defaultRoles: auth.roles)
+    MCPEndpoint(
+        server: MCPServer(policy: policy, notes: notes), policy: policy, transport: TransportGuard(publicURL: options.baseURL),
+        metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router
 }

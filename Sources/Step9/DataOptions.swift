@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import WorkshopSupport
 
-/// Where Step 9 keeps what users save.
+/// Where Step 9 keeps what users save, and how much of it.
 struct DataOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("data-dir"),
@@ -10,14 +10,30 @@ struct DataOptions: ParsableArguments, Sendable {
     )
     var dataDirectory: String?
 
+    @Option(
+        name: .customLong("notes-max-bytes"),
+        help: ArgumentHelp("How much all users' notes together may hold, in UTF-8 bytes (default: 64 MiB).", valueName: "bytes")
+    )
+    var maxTotalBytes = NotesStore.Quota.standard.totalBytes
+
     init() {}
 
-    init(dataDirectory: String) {
+    init(dataDirectory: String, maxTotalBytes: Int = NotesStore.Quota.standard.totalBytes) {
         self.dataDirectory = dataDirectory
+        self.maxTotalBytes = maxTotalBytes
     }
 
-    var notesFile: URL {
-        let folder = dataDirectory.map { URL(fileURLWithPath: $0) } ?? RepositoryFolder.named("data")
-        return folder.appendingPathComponent("notes.json")
+    func validate() throws {
+        guard maxTotalBytes > 0 else { throw ValidationError("--notes-max-bytes must be a positive number of bytes.") }
     }
+
+    var folder: URL { dataDirectory.map { URL(fileURLWithPath: $0) } ?? RepositoryFolder.named("data") }
+
+    /// The SQLite database that holds the notes.
+    var databaseFile: URL { folder.appendingPathComponent("notes.sqlite") }
+
+    /// Where Step 9 kept notes before it used SQLite: read once, then renamed to `notes.json.migrated`.
+    var legacyNotesFile: URL { folder.appendingPathComponent("notes.json") }
+
+    var quota: NotesStore.Quota { NotesStore.Quota(totalBytes: maxTotalBytes) }
 }

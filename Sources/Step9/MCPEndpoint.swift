@@ -7,6 +7,7 @@ struct MCPEndpoint: Sendable {
     static let maxBodySize = 1 << 20
 
     let server: MCPServer
+    let policy: AccessPolicy
     let transport: TransportGuard
     /// Where a 403 challenge sends the client to learn about scopes.
     let metadataURL: String
@@ -32,11 +33,9 @@ struct MCPEndpoint: Sendable {
             let era = try EraCheck.era(of: message, headers: request.headers)
             logger.debug("mcp request", metadata: ["method": "\(message.method)", "era": "\(era)"])
             let required = AccessPolicy.requiredScopes(for: message)
-            guard AccessPolicy.allows(context.token, required) else {
-                logger.info("403: insufficient scope", metadata: ["method": "\(message.method)", "needs": "\(required)"])
-                let deniedByRole = context.token.map { Set(required).isSubset(of: AccessPolicy.grantedScopes(of: $0)) } ?? false
-                return ScopeChallenge(requiredScopes: required, metadataURL: metadataURL, deniedByRole: deniedByRole)
-                    .response(id: message.id)
+            if let refusal = policy.refusal(of: context.token, for: required) {
+                logger.info("403: \(refusal)", metadata: ["method": "\(message.method)", "needs": "\(required)"])
+                return ScopeChallenge(requiredScopes: required, metadataURL: metadataURL, refusal: refusal).response(id: message.id)
             }
             let result = try await server.handle(message, era: era, caller: context.token, logger: logger)
             return Self.json(JSONRPCResponse.result(result, id: message.id ?? .null))

@@ -4,14 +4,15 @@ import WorkshopSupport
 /// Answers MCP methods: the lifecycle (`initialize`, `ping`, `server/discover`), the lists
 /// of tools and prompts, and calls to them.
 struct MCPServer: Sendable {
-    let notes: NotesStore
-
     static let capabilities: JSONValue = ["tools": ["listChanged": false], "prompts": ["listChanged": false]]
     static let instructions = "A workshop server: each step adds one capability on the way to OAuth-protected MCP."
     static let serverInfo: JSONValue = [
         "name": .string(ServerIdentity.name), "title": .string(ServerIdentity.title),
         "version": .string(ServerIdentity.version),
     ]
+
+    let policy: AccessPolicy
+    let notes: NotesStore
 
     func handle(_ request: JSONRPCRequest, era: ProtocolEra, caller: VerifiedToken?, logger: Logger)
         async throws(JSONRPCError) -> JSONValue
@@ -22,11 +23,12 @@ struct MCPServer: Sendable {
         case (.legacy, "ping"): result = [:]
         case (.modern, "server/discover"): result = signedIn(discover(), caller)
         case (_, "tools/list"):
-            result = try list("tools", AccessPolicy.visibleTools(ToolCatalog.definitions, to: caller), request, era: era)
+            let tools = UserTools.visible(policy.visibleTools(ToolCatalog.definitions, to: caller), to: caller)
+            result = try list("tools", tools, request, era: era)
         case (_, "prompts/list"):
-            result = try list("prompts", AccessPolicy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
+            result = try list("prompts", policy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
         case (_, "tools/call"):
-            let userTools = UserTools(notes: notes)
+            let userTools = UserTools(notes: notes, policy: policy)
             if let userResult = await userTools.call(request.params, caller: caller) {
                 result = userResult
             } else {

@@ -14,7 +14,7 @@ extension App {
     /// the crossings between threads disappear.
     ///
     /// The price: nothing on this server may block a thread (it never waits on a future with `.wait()`;
-    /// the notes file is small), because a blocked job now also stalls the sockets of its loop. NIO
+    /// SQLite runs on NIO's thread pool), because a blocked job now also stalls the sockets of its loop. NIO
     /// offers this only before any other concurrency runs: here, first thing in `main`, on the main thread.
     @MainActor static func main() async {
         // False only where the runtime offers no hook (then Swift's own pool serves, as in Steps 1–8).

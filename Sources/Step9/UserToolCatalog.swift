@@ -5,17 +5,18 @@ extension UserTools {
     static let whoami: JSONValue = [
         "name": "whoami",
         "title": "Who am I",
-        "description": "Tells who the server believes you are, from your access token: subject, username, scopes, roles, expiry.",
+        "description": "Tells who the server believes you are, from your access token: issuer and subject, person or machine, username, scopes, roles, expiry.",
         "inputSchema": ["type": "object", "additionalProperties": false],
         "outputSchema": [
             "type": "object",
             "properties": [
-                "subject": ["type": "string"], "username": ["type": "string"], "client_id": ["type": ["string", "null"]],
+                "issuer": ["type": "string"], "subject": ["type": "string"], "kind": ["type": "string", "enum": ["person", "machine"]],
+                "username": ["type": "string"], "client_id": ["type": ["string", "null"]],
                 "scopes": ["type": "array", "items": ["type": "string"]],
                 "effective_scopes": ["type": "array", "items": ["type": "string"]],
                 "roles": ["type": "array", "items": ["type": "string"]], "expires_at": ["type": "string"],
             ],
-            "required": ["subject", "username", "scopes", "effective_scopes", "roles", "expires_at"],
+            "required": ["issuer", "subject", "kind", "username", "scopes", "effective_scopes", "roles", "expires_at"],
         ],
         "annotations": ["title": "Who am I", "readOnlyHint": true, "openWorldHint": false],
     ]
@@ -55,7 +56,11 @@ extension UserTools {
                         "type": "object",
                         "properties": [
                             "id": ["type": "string"], "title": ["type": "string"], "created_at": ["type": "string"],
-                            "owner": ["type": "string"],
+                            "owner": [
+                                "type": "object",
+                                "properties": ["issuer": ["type": "string"], "subject": ["type": "string"]],
+                                "required": ["issuer", "subject"],
+                            ],
                         ],
                         "required": ["id", "title", "created_at", "owner"],
                     ],

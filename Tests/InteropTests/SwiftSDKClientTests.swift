@@ -140,7 +140,7 @@ struct SwiftSDKClientTests {
     @Test("on Step 9, whoami tells the Swift SDK client who its token says it is, and notes are its own")
     func whoamiOnStepNine() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("interop-data-\(UUID().uuidString)").path
-        let app = try Step9.buildApplication(
+        let app = try await Step9.buildApplication(
             Self.stepSixOptions, keyFiles: Self.keys, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
             data: Step9.DataOptions(dataDirectory: data))
         try await withClient(app, token: Self.mint(subject: "ada", scope: "mcp:read mcp:tools", roles: ["user"])) { client, _ in

@@ -55,7 +55,7 @@ enum FuzzReplay {
         let data = TestKeys.emptyFolder().directory
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try Data(FuzzRequestSeed.notesFile.utf8).write(to: data.appendingPathComponent("notes.json"))
-        let app = try Step9.buildApplication(
+        let app = try await Step9.buildApplication(
             StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
             data: Step9.DataOptions(dataDirectory: data.path))
         return try await app.test(.router) { client in

@@ -50,14 +50,14 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
     /// From Step 6 on: the application with no token added, for tests that send their own credentials.
     func withoutToken<Value: Sendable>(
         _ options: ServerOptions = Self.options, issuer: String = WorkshopDefaults.issuer, acceptJWTType: Bool = false,
-        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+        defaultRoles: [String] = [], _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        try await withoutToken(options, issuers: [issuer], acceptJWTType: acceptJWTType, body)
+        try await withoutToken(options, issuers: [issuer], acceptJWTType: acceptJWTType, defaultRoles: defaultRoles, body)
     }
 
-    /// From Step 7 on a server may trust several issuers.
+    /// From Step 7 on a server may trust several issuers; from Step 8 on it has default roles (`--default-role`).
     func withoutToken<Value: Sendable>(
-        _ options: ServerOptions = Self.options, issuers: [String], acceptJWTType: Bool = false,
+        _ options: ServerOptions = Self.options, issuers: [String], acceptJWTType: Bool = false, defaultRoles: [String] = [],
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let issuer = issuers[0]
@@ -69,10 +69,10 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
             let auth = try Step7.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
             return try await Step7.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
         case .step8:
-            let auth = try Step8.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
+            let auth = try Step8.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType, defaultRoles: defaultRoles)
             return try await Step8.buildApplication(options, keyFiles: TestKeys.files, auth: auth).test(.router, body)
         case .step9:
-            let auth = try Step9.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)
+            let auth = try Step9.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType, defaultRoles: defaultRoles)
             let data = Step9.DataOptions(dataDirectory: TestKeys.emptyFolder().directory.path)
             return try await Step9.buildApplication(options, keyFiles: TestKeys.files, auth: auth, data: data).test(.router, body)
         default:

@@ -8,14 +8,26 @@ import WorkshopSupport
 
 /// Step 9 with one notes folder shared by every client of a test, each client with its own token.
 func withStepNine(
-    notesFolder: KeyFiles = TestKeys.emptyFolder(),
+    notesFolder: KeyFiles = TestKeys.emptyFolder(), issuers: [String] = [WorkshopDefaults.issuer],
+    maxTotalBytes: Int = Step9.NotesStore.Quota.standard.totalBytes,
     _ body: @Sendable (_ as: @escaping @Sendable (Caller) -> any TestClientProtocol) async throws -> Void
 ) async throws {
-    let app = try Step9.buildApplication(
-        StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
-        data: Step9.DataOptions(dataDirectory: notesFolder.directory.path))
-    try await app.test(.router) { client in
+    try await withStepNine(notesFolder: notesFolder, issuers: issuers, maxTotalBytes: maxTotalBytes) { client, _ in
         try await body { caller in BearerClient(client: client, token: caller.token) }
+    }
+}
+
+/// Step 9 with one notes folder, and a client that sends whatever token a test gives it.
+func withStepNine(
+    notesFolder: KeyFiles = TestKeys.emptyFolder(), issuers: [String] = [WorkshopDefaults.issuer],
+    maxTotalBytes: Int = Step9.NotesStore.Quota.standard.totalBytes,
+    _ body: @Sendable (_ client: any TestClientProtocol, _ as: @escaping @Sendable (String) -> any TestClientProtocol) async throws -> Void
+) async throws {
+    let app = try await Step9.buildApplication(
+        StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuers: issuers),
+        data: Step9.DataOptions(dataDirectory: notesFolder.directory.path, maxTotalBytes: maxTotalBytes))
+    try await app.test(.router) { client in
+        try await body(client) { token in BearerClient(client: client, token: token) }
     }
 }
 
@@ -34,11 +46,13 @@ extension TestClientProtocol {
 
 @Suite("User-aware tools (Step 9)")
 struct UserToolsTests {
-    @Test("whoami tells subject, username, scopes, roles and expiry from the token alone")
+    @Test("whoami tells issuer and subject, kind, username, scopes, roles and expiry from the token alone")
     func whoamiComesFromToken() async throws {
         try await withStepNine { client async throws in
             let me = try await client(.alice).tool("whoami")["structuredContent"]
+            #expect(me?["issuer"] == .string(WorkshopDefaults.issuer))
             #expect(me?["subject"] == "alice")
+            #expect(me?["kind"] == "person")
             #expect(me?["scopes"] == ["mcp:read", "mcp:tools", "mcp:prompts"])
             #expect(me?["roles"] == ["user"])
             #expect(me?["expires_at"]?.stringValue?.hasSuffix("Z") == true)
@@ -91,6 +105,61 @@ struct UserToolsTests {
         }
     }
 
+    @Test("a client acting on its own behalf gets a tool error from every note tool, and never sees anyone's notes")
+    func machineCallersHaveNoNotes() async throws {
+        try await withStepNine { client async throws in
+            _ = try await client(.alice).tool("note_create", ["title": "salary review", "text": "private"])
+            let robot = Caller(name: "robot", scope: "mcp:read mcp:tools", roles: nil, clientID: "robot")
+            for machine in [Caller.machine, .machineClaimingAdmin, robot] {
+                let calls: [(String, [String: JSONValue])] = [
+                    ("note_list", [:]), ("note_create", ["title": "t", "text": "x"]), ("note_read", ["id": "x"]), ("note_delete", ["id": "x"]),
+                ]
+                for (tool, arguments) in calls {
+                    let result = try await client(machine).tool(tool, arguments)
+                    #expect(result["isError"] == true, "\(machine.name): \(tool)")
+                    #expect(result["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("client credentials") == true)
+                    #expect(result.jsonText.contains("salary") == false)
+                }
+                let me = try await client(machine).tool("whoami")["structuredContent"]
+                #expect(me?["kind"] == "machine")
+                #expect(me?["roles"] == [])
+                #expect(me?["effective_scopes"]?.arrayValue?.contains("mcp:admin") == false)
+                let tools = try await client(machine).legacy("tools/list").result?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                #expect(tools == ["echo", "get_time", "whoami"])
+            }
+            #expect(try await client(.alice).tool("note_list")["structuredContent"]?["notes"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test("alice of another trusted issuer is another person: she cannot list, read or delete the workshop issuer's alice's notes")
+    func identityIsIssuerAndSubject() async throws {
+        try await TestIssuer.run { issuer in
+            try await withStepNine(issuers: [WorkshopDefaults.issuer, issuer.url]) { _, client async throws in
+                let aliceA = client(Caller.alice.token)
+                let aliceB = client(issuer.token())
+                let created = try await aliceA.tool("note_create", ["title": "A-alice only", "text": "secret of alice at issuer A"])
+                let id = try #require(created["structuredContent"]?["id"]?.stringValue)
+                #expect(try await aliceB.tool("note_list")["structuredContent"]?["notes"] == [])
+                for tool in ["note_read", "note_delete"] {
+                    let result = try await aliceB.tool(tool, ["id": .string(id)])
+                    #expect(result["isError"] == true)
+                    #expect(result.jsonText.contains("secret") == false)
+                }
+                #expect(try await aliceA.tool("note_read", ["id": .string(id)])["structuredContent"]?["text"] == "secret of alice at issuer A")
+                let meB = try await aliceB.tool("whoami")["structuredContent"]
+                #expect(meB?["issuer"] == .string(issuer.url))
+                #expect(meB?["subject"] == "alice")
+                _ = try await aliceB.tool("note_create", ["title": "B-alice", "text": "mine"])
+                let listA = try await aliceA.tool("note_list")["structuredContent"]?["notes"]?.arrayValue
+                #expect(listA?.compactMap { $0["title"]?.stringValue } == ["A-alice only"])
+                let everyone = try await client(Caller.root.token).tool("note_list")["structuredContent"]?["notes"]?.arrayValue ?? []
+                #expect(Set(everyone.compactMap { $0["owner"] }) == [
+                    ["issuer": .string(WorkshopDefaults.issuer), "subject": "alice"], ["issuer": .string(issuer.url), "subject": "alice"],
+                ])
+            }
+        }
+    }
+
     @Test("an administrator lists everyone's note titles but cannot read others' notes")
     func adminListsAllButReadsOnlyOwn() async throws {
         try await withStepNine { client async throws in
@@ -98,13 +167,14 @@ struct UserToolsTests {
             _ = try await client(.bob).tool("note_create", ["title": "B", "text": "private too"])
             let all = try await client(.root).tool("note_list")["structuredContent"]
             #expect(all?["all_users"] == true)
-            #expect(Set(all?["notes"]?.arrayValue?.compactMap { $0["owner"]?.stringValue } ?? []) == ["alice", "bob"])
+            #expect(Set(all?["notes"]?.arrayValue?.compactMap { $0["owner"]?["subject"]?.stringValue } ?? []) == ["alice", "bob"])
+            #expect(Set(all?["notes"]?.arrayValue?.compactMap { $0["owner"]?["issuer"]?.stringValue } ?? []) == [WorkshopDefaults.issuer])
             #expect(all?.jsonText.contains("private") == false)
             #expect(try await client(.root).tool("note_read", ["id": .string(id)])["isError"] == true)
         }
     }
 
-    @Test("notes survive a restart, and the file holds whole versions after concurrent writes")
+    @Test("notes survive a restart, all forty of a burst of concurrent writes, in a file only its owner may read")
     func notesPersistUnderConcurrency() async throws {
         let folder = TestKeys.emptyFolder()
         try await withStepNine(notesFolder: folder) { client async throws in
@@ -119,30 +189,31 @@ struct UserToolsTests {
                 try await group.waitForAll()
             }
         }
-        let file = folder.directory.appendingPathComponent("notes.json")
-        let saved = try JSONDecoder().decode([NotesStore.Note].self, from: Data(contentsOf: file))
-        #expect(saved.count == 40)
+        let file = folder.directory.appendingPathComponent("notes.sqlite")
         #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o600)
         try await withStepNine(notesFolder: folder) { client async throws in
-            let notes = try await client(.alice).tool("note_list")["structuredContent"]?["notes"]?.arrayValue
-            #expect(notes?.count == 20)
+            for caller in [Caller.alice, .bob] {
+                let notes = try await client(caller).tool("note_list")["structuredContent"]?["notes"]?.arrayValue
+                #expect(notes?.count == 20)
+            }
         }
     }
 
-    @Test("a corrupt notes file stops Step 9 with a clear message and is left untouched")
-    func corruptNotesFileIsReported() throws {
+    @Test("a corrupt notes file, old or new, stops Step 9 with a clear message and is left untouched", arguments: ["notes.json", "notes.sqlite"])
+    func corruptNotesFileIsReported(name: String) async throws {
         let folder = TestKeys.emptyFolder()
         try FileManager.default.createDirectory(at: folder.directory, withIntermediateDirectories: true)
-        let file = folder.directory.appendingPathComponent("notes.json")
-        try Data("{ half a file".utf8).write(to: file)
-        #expect {
-            try Step9.buildApplication(
+        let file = folder.directory.appendingPathComponent(name)
+        let broken = "{ half a file, not SQLite either" + String(repeating: " ", count: 200)
+        try Data(broken.utf8).write(to: file)
+        await #expect {
+            try await Step9.buildApplication(
                 StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
                 data: Step9.DataOptions(dataDirectory: folder.directory.path))
         } throws: { error in
-            "\(error)".contains("left as it is")
+            "\(error)".contains("left as it is") && "\(error)".contains(file.path)
         }
-        #expect(try String(contentsOf: file, encoding: .utf8) == "{ half a file")
+        #expect(try String(contentsOf: file, encoding: .utf8) == broken)
     }
 
     @Test("bad note arguments are tool errors, not protocol errors")

@@ -69,7 +69,7 @@ struct VerifiedTokenCacheTests {
             let router = Step9.buildRouter(
                 StepUnderTest.options, trustedKeys: try TrustedKeys.load(from: TestKeys.files, logger: logger), issuerKeys: keys,
                 auth: try AuthOptions(issuer: issuer.url),
-                notes: try NotesStore(file: TestKeys.emptyFolder().directory.appendingPathComponent("notes.json"), logger: logger))
+                notes: try await NotesStore.open(TestKeys.emptyFolder().directory.appendingPathComponent("notes.sqlite"), logger: logger))
             try await Application(router: router).test(.router) { client async throws in
                 let old = issuer.token()
                 #expect(try await client.ping(authorization: ["Bearer \(old)"]).status == .ok)
