@@ -9,7 +9,8 @@ what the step offers so far.
     python mcp_client_check.py --url http://127.0.0.1:9000/mcp --mode legacy --step 3
     python mcp_client_check.py --url ... --mode modern --step 4 --token SECRET
     python mcp_client_check.py --url ... --mode modern --step 4 --expect-unauthorized
-    python mcp_client_check.py --url ... --mode legacy --step 4 --token GUEST --expect-forbidden-call
+    python mcp_client_check.py --url ... --mode legacy --step 4 --token READER --expect-forbidden-call
+    python mcp_client_check.py --url ... --mode legacy --step 4 --token GUEST --expect-forbidden-call --expect-no-challenge
     python mcp_client_check.py --url ... --mode modern --step 9 --token SECRET --expect-subject alice
 
 --mode modern   The client's default ("auto") negotiation: it POSTs `server/discover`
@@ -34,6 +35,10 @@ what the step offers so far.
                 For a --token that lacks `mcp:tools` (Step 8 on): connecting works
                 and tools/list answers an empty list, but calling `echo` fails, and
                 it fails because the server answered HTTP 403 insufficient_scope.
+--expect-no-challenge
+                With --expect-forbidden-call, for a caller whose role never allows
+                a tool call (a guest): the 403 carries no WWW-Authenticate
+                challenge at all, since no scope would help.
 
 Every check prints one line, `ok - ...` or `not ok - ...: what differed`, and
 the run ends with `N passed, N failed`. The exit status is 0 only when every
@@ -176,6 +181,7 @@ class Options:
     token: str | None
     expect_unauthorized: bool
     expect_forbidden_call: bool
+    expect_no_challenge: bool
     expect_subject: str | None
     timeout: float
 
@@ -307,11 +313,18 @@ async def exercise_without_tools_scope(client: Client, options: Options, report:
     if report.check(status == 403, "tools/call echo is refused with HTTP 403", f"HTTP status {status}; {failure}"):
         report.note(f"the client raised: {failure}")
         report.note(f"WWW-Authenticate: {call.www_authenticate}")
-        report.check(
-            'error="insufficient_scope"' in (call.www_authenticate or ""),
-            "the 403 challenge says error=\"insufficient_scope\"",
-            f"WWW-Authenticate was {call.www_authenticate}",
-        )
+        if options.expect_no_challenge:
+            report.check(
+                call.www_authenticate is None,
+                "the 403 carries no challenge: the caller's role never allows a tool call",
+                f"WWW-Authenticate was {call.www_authenticate}",
+            )
+        else:
+            report.check(
+                'error="insufficient_scope"' in (call.www_authenticate or ""),
+                "the 403 challenge says error=\"insufficient_scope\"",
+                f"WWW-Authenticate was {call.www_authenticate}",
+            )
 
 
 async def run_check(report: Report, what: str, call: Any) -> Any:
@@ -497,6 +510,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help="with a --token lacking mcp:tools: assert tools/list is empty and tools/call echo is refused with 403",
     )
     parser.add_argument(
+        "--expect-no-challenge",
+        action="store_true",
+        help="with --expect-forbidden-call: assert the 403 carries no WWW-Authenticate challenge",
+    )
+    parser.add_argument(
         "--expect-subject",
         metavar="SUB",
         help="with --step 9: the token's sub, which whoami must report as its subject",
@@ -505,6 +523,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     if args.expect_forbidden_call and (args.token is None or args.expect_unauthorized):
         parser.error("--expect-forbidden-call needs a --token, and excludes --expect-unauthorized")
+    if args.expect_no_challenge and not args.expect_forbidden_call:
+        parser.error("--expect-no-challenge goes with --expect-forbidden-call")
     uses_user_tools = args.step >= 9 and not (args.expect_unauthorized or args.expect_forbidden_call)
     if uses_user_tools and (args.token is None or args.expect_subject is None):
         parser.error("--step 9 needs a --token and the --expect-subject whoami must report")
@@ -515,6 +535,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         args.token,
         args.expect_unauthorized,
         args.expect_forbidden_call,
+        args.expect_no_challenge,
         args.expect_subject,
         args.timeout,
     )

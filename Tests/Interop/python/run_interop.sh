@@ -2,9 +2,10 @@
 # Runs the official Python MCP client (mcp_client_check.py) against the built step binaries,
 # in both protocol eras: its default 2026-07-28 mode and the 2025-11-25 initialize handshake.
 # From Step 6 on, the client sends a token from generate_token, and a client without one must be
-# refused with 401. From Step 8 on, a guest's token (mcp:read only) may connect and list, but its
-# tools/call must be refused with 403. At Step 9 the client also calls whoami, which must name the
-# token's subject, and creates, reads and deletes a note. Steps 5 on run with a temporary key pair,
+# refused with 401. From Step 8 on, a token with mcp:read only may connect and list, but its
+# tools/call must be refused with 403: insufficient_scope for a user's token, a 403 without any
+# challenge for a guest's, whose role never allows a call. At Step 9 the client also calls whoami,
+# which must name the token's subject, and creates, reads and deletes a note. Steps 5 on run with a temporary key pair,
 # never the repository's keys/; Step 9 with a temporary --data-dir, never the repository's data/.
 #
 # Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6 7 8 9)
@@ -62,10 +63,13 @@ for step in "${steps[@]}"; do
   fi
 
   if ((step >= 8)); then
+    reader_token="$(mint_token --username uma --scopes mcp:read --roles user)" || exit 1
     guest_token="$(mint_token --username gina --scopes mcp:read --roles guest)" || exit 1
     for mode in modern legacy; do
+      echo "# Step $step, $mode era, official Python client with a user's token holding mcp:read only"
+      client_check "$mode" "$client_step" --token "$reader_token" --expect-forbidden-call || status=1
       echo "# Step $step, $mode era, official Python client with a guest's token (mcp:read only)"
-      client_check "$mode" "$client_step" --token "$guest_token" --expect-forbidden-call || status=1
+      client_check "$mode" "$client_step" --token "$guest_token" --expect-forbidden-call --expect-no-challenge || status=1
     done
   fi
   stop_server
