@@ -26,7 +26,7 @@ struct RoleOptions: ParsableArguments, Sendable {
             }
             // An issuer that sends no roles would make every one of its users an administrator.
             guard role != "admin" else {
-                throw ValidationError("--default-role cannot be admin: administrators are the people their issuer says are.")
+                throw ValidationError("--default-role cannot be admin: only a roles claim from the issuer makes anyone an administrator.")
             }
             guard seen.insert(issuer ?? "").inserted else {
                 throw ValidationError("--default-role is given twice for \(issuer ?? "every issuer").")

@@ -26,7 +26,8 @@ actor NotesDatabase {
     /// Opens the file, creating it (readable by its owner alone) when there is none.
     static func open(_ file: URL, logger: Logger) async throws -> NotesDatabase {
         try createPrivately(file)
-        let database = NotesDatabase(file: file, connection: try await SQLiteConnection.open(storage: .file(path: file.path), logger: logger))
+        let connection = try await SQLiteConnection.open(storage: .file(path: file.path), logger: logger)
+        let database = NotesDatabase(file: file, connection: connection)
         // Another process may hold the write lock for a moment: wait for it, up to 5 s, instead of failing.
         try await database.run("PRAGMA busy_timeout = 5000")
         // Write-ahead logging: readers never wait for the writer, and a crash cannot tear a commit in half.

@@ -62,7 +62,8 @@ struct NotesStore: Sendable {
                 throw StoreError(description: "You already have \(quota.notesPerOwner) notes; delete one first.")
             }
             guard owned.int("bytes") + bytes <= quota.bytesPerOwner else {
-                throw StoreError(description: "Your notes may hold \(quota.bytesPerOwner) bytes in all, and this one does not fit; delete one first.")
+                throw StoreError(
+                    description: "Your notes may hold \(quota.bytesPerOwner) bytes in all, and this one does not fit; delete one first.")
             }
             guard everyone.int("bytes") + bytes <= quota.totalBytes else {
                 logger.warning("Notes store is full", metadata: ["limit": "\(quota.totalBytes) bytes"])
@@ -70,7 +71,8 @@ struct NotesStore: Sendable {
             }
             _ = try await db.query(
                 "INSERT INTO notes (id, owner_issuer, owner_subject, title, text, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.text(note.id), .text(owner.issuer), .text(owner.subject), .text(title), .text(text), .text(note.createdAt), .integer(bytes)])
+                [.text(note.id), .text(owner.issuer), .text(owner.subject), .text(title), .text(text), .text(note.createdAt),
+                 .integer(bytes)])
         }
         return note
     }
