@@ -1,15 +1,18 @@
 """Starts and stops the servers that sessions talk to: a step, and the workshop issuer beside it.
 
-Everything about running a server lives here, behind three calls: `start` (a program on a free
-port, returned once its banner names the port and GET /health answers), `start_issuer_and_step`
-(the issuer, then the step trusting it) and `Server.stop`. A session asks for a server and gets
-back its port, its command line, when it started, and two files: what it printed on stdout (its
-banner) and on stderr (its log). Another way of starting servers, such as the test harness's
-entry point, replaces `launch` and `Server.stop`; nothing outside this module changes.
+Everything about running a server lives here, behind three calls: `start_step` (a step on a
+free port, returned once its banner names the port and GET /health answers),
+`start_step_with_issuer` (the workshop issuer, then the step trusting it) and `Server.stop`. A
+session says which step and which options, and gets back each server's port, command line,
+start time, and two files: what it printed on stdout (its banner) and on stderr (its log).
+These calls take what test_steps/serve.sh takes (a step, its options, --with-issuer and
+--issuer-keys-dir) and return what it prints, so that starting servers through the test
+harness instead changes the bodies of these calls and nothing else.
 
 The step binaries come from .build/debug (built when missing, with a warning when older than
-their sources). A fresh key folder gets its key pair from the token desk, `generate_token keys`,
-before any step starts on it: from Step 5 on, steps load a public key and never create one."""
+their sources). A key folder named by --keys-dir that holds no public key gets its key pair
+from the token desk, `generate_token keys`, before anything starts on it: from Step 5 on,
+steps load a public key and never create one."""
 
 from __future__ import annotations
 
@@ -165,7 +168,7 @@ def _banner_seen(banner: Path, port: int) -> bool:
     return re.search(rf"listening on \S*:{port}$", banner.read_text(errors="replace"), re.MULTILINE) is not None
 
 
-def launch(what: str, argv: list[str], stdout: Path, stderr: Path, port: int) -> subprocess.Popen | None:
+def _launch(what: str, argv: list[str], stdout: Path, stderr: Path, port: int) -> subprocess.Popen | None:
     """Starts a server that listens on `port`: its stdout (the banner) goes to `stdout`, its stderr
     (swift-log's lines) to `stderr`. Returns it once it is ready, or None if it lost the race for
     its port; any other failure is an error."""
@@ -190,15 +193,15 @@ def launch(what: str, argv: list[str], stdout: Path, stderr: Path, port: int) ->
     )
 
 
-def start(what: str, command: Callable[[int], list[str]], files: tuple[Path, Path],
-          port: int | None = None) -> Server | None:
+def _start(what: str, command: Callable[[int], list[str]], files: tuple[Path, Path],
+           port: int | None = None) -> Server | None:
     """Runs `command(port)` on `port`, or on a free port (trying another one when it is taken).
     `files`: where its stdout and stderr go. None only when a given `port` was taken."""
     for _attempt in range(1 if port else START_ATTEMPTS):
         chosen = port or free_port()
         argv = command(chosen)
         started = time.time()
-        process = launch(what, argv, *files, chosen)
+        process = _launch(what, argv, *files, chosen)
         if process is not None:
             return Server(what, process, chosen, argv, started, *files)
     if port:
@@ -206,31 +209,78 @@ def start(what: str, command: Callable[[int], list[str]], files: tuple[Path, Pat
     raise TutorialError(f"{what}: could not find a free port in {START_ATTEMPTS} attempts")
 
 
-def start_issuer_and_step(what: str, issuer_command: Callable[[int, int], list[str]],
-                          step_command: Callable[[int, str], list[str]], scratch: Path) -> tuple[Server, Server]:
-    """Starts the issuer, then the step trusting it, each on a free port: the issuer must name the
-    step's resource, so the step's port is picked first. `issuer_command(issuer_port, step_port)`
-    and `step_command(step_port, issuer_url)` give their command lines. Returns once the step has
-    fetched the issuer's keys, so that its log line about them falls before the first command."""
+def option_value(options: list[str], name: str) -> str | None:
+    """The value of `--name value` or `--name=value` in options, if given."""
+    for i, option in enumerate(options):
+        if option == name and i + 1 < len(options):
+            return options[i + 1]
+        if option.startswith(name + "="):
+            return option[len(name) + 1:]
+    return None
+
+
+def trusting(options: list[str], issuer_url: str) -> list[str]:
+    """The options with --issuer ISSUER_URL right after the --keys-dir option."""
+    for i, option in enumerate(options):
+        if option.startswith("--keys-dir="):
+            return [*options[:i + 1], "--issuer", issuer_url, *options[i + 1:]]
+        if option == "--keys-dir" and i + 1 < len(options):
+            return [*options[:i + 2], "--issuer", issuer_url, *options[i + 2:]]
+    raise TutorialError("a step started with an issuer needs --keys-dir")
+
+
+def _with_keys(folder: str | Path | None) -> None:
+    """A key folder that holds no public key yet gets the desk's key pair first."""
+    if folder and not any((Path(folder) / name).is_file() for name in ("public.pem", "jwks.json")):
+        create_key_pair(Path(folder))
+
+
+def start_step(what: str, step: int, options: list[str], scratch: Path) -> Server:
+    """Step<step> --port <a free port> OPTIONS, its stdout and stderr in `scratch`."""
+    _with_keys(option_value(options, "--keys-dir"))
+    path = str(step_binary(step))
+    return _start(what, lambda port: [path, "--port", str(port), *options],
+                  (scratch / "stdout.txt", scratch / "stderr.txt"))
+
+
+def start_step_with_issuer(what: str, step: int, options: list[str], scratch: Path,
+                           issuer_keys: Path | None = None) -> tuple[Server, Server]:
+    """The workshop issuer (generate_token serve) on a free port, with --resource naming the step's
+    MCP endpoint (under the step's --public-url, if OPTIONS give one) and --keys-dir `issuer_keys`
+    or else the step's; then Step<step> --port <a free port> OPTIONS, with --issuer <the issuer's
+    URL> right after its --keys-dir. The issuer must name the step's resource, so the step's port
+    is picked first. Returns (issuer, step) once the step has fetched the issuer's keys, so that
+    its log line about them falls before the first command."""
+    keys = option_value(options, "--keys-dir")
+    if not keys:
+        raise TutorialError(f"{what}: a step started with an issuer needs --keys-dir")
+    issuer_keys = issuer_keys or Path(keys)
+    _with_keys(keys)
+    _with_keys(issuer_keys)
+    step_path, issuer_path = str(step_binary(step)), str(binary("generate_token"))
+    public_url = option_value(options, "--public-url")
     issuer_files = (scratch / "issuer-stdout.txt", scratch / "issuer-stderr.txt")
     step_files = (scratch / "stdout.txt", scratch / "stderr.txt")
     for _attempt in range(START_ATTEMPTS):
         step_port = free_port()
-        issuer_port = free_port(avoid={step_port})
-        issuer = start(f"{what}: the issuer (generate_token serve)",
-                       lambda port: issuer_command(port, step_port), issuer_files, issuer_port)
+        resource = (public_url or f"http://127.0.0.1:{step_port}").rstrip("/") + "/mcp"
+        issuer = _start(f"{what}: the issuer (generate_token serve)",
+                        lambda port: [issuer_path, "serve", "--port", str(port), "--resource", resource,
+                                      "--keys-dir", str(issuer_keys)],
+                        issuer_files, free_port(avoid={step_port}))
         if issuer is None:
             continue
         try:
-            step = start(what, lambda port: step_command(port, issuer.url), step_files, step_port)
+            step_options = trusting(options, issuer.url)
+            server = _start(what, lambda port: [step_path, "--port", str(port), *step_options], step_files, step_port)
         except BaseException:
             issuer.stop()
             raise
-        if step is None:
+        if server is None:
             issuer.stop()
             continue
-        _wait_for_issuer_keys(step.stderr)
-        return issuer, step
+        _wait_for_issuer_keys(server.stderr)
+        return issuer, server
     raise TutorialError(f"{what}: could not find free ports for the issuer and the step")
 
 

@@ -148,41 +148,18 @@ def _shown_command_line(argv: list[str]) -> str:
     return " ".join([rel(Path(argv[0])), *argv[1:]])
 
 
-def _option(args: list[str], name: str) -> str | None:
-    """The value of `--name value` or `--name=value` in args, if given."""
-    for i, arg in enumerate(args):
-        if arg == name and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(name + "="):
-            return arg[len(name) + 1:]
-    return None
-
-
 def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None):
     """The step (and the issuer, if the session has one), started: (issuer or None, step)."""
     what = f"session {session.name}: Step{session.step}"
-    step_binary = str(servers.step_binary(session.step))
-    keys_args = ["--keys-dir", str(keys)] if keys else []
+    options = [*(["--keys-dir", str(keys)] if keys else []), *session.args]
     if session.issuer == "no":
-        step = servers.start(what, lambda port: [step_binary, "--port", str(port), *keys_args, *session.args],
-                             (scratch / "stdout.txt", scratch / "stderr.txt"))
-        return None, step
+        return None, servers.start_step(what, session.step, options, scratch)
     if not (ROOT / "Sources" / f"Step{session.step}" / "IssuerDiscovery.swift").is_file():
         raise TutorialError(f"{session.source}: session {session.name}: issuer=\"{session.issuer}\" needs a step "
                             "that finds its issuers' keys through their metadata (Step 7 on)")
     if not keys:
         raise TutorialError(f"{session.source}: session {session.name}: an issuer needs a step that takes --keys-dir")
-    issuer_binary = str(servers.binary("generate_token"))
-    public_url = _option(session.args, "--public-url")
-
-    def issuer_command(port: int, step_port: int) -> list[str]:
-        resource = (public_url or f"http://127.0.0.1:{step_port}").rstrip("/") + "/mcp"
-        return [issuer_binary, "serve", "--port", str(port), "--resource", resource, "--keys-dir", str(issuer_keys)]
-
-    def step_command(port: int, issuer_url: str) -> list[str]:
-        return [step_binary, "--port", str(port), *keys_args, "--issuer", issuer_url, *session.args]
-
-    return servers.start_issuer_and_step(what, issuer_command, step_command, scratch)
+    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys)
 
 
 def capture(run: list[Session]) -> list[str]:
@@ -209,13 +186,11 @@ def capture(run: list[Session]) -> list[str]:
         keys = None
         if servers.takes_keys_dir(session.step):
             keys = scratch_path / "keys"
-            servers.create_key_pair(keys)
             env_extra["KEYS"] = str(keys)
             placeholder(keys, "KEYS")
-        issuer_keys = keys
+        issuer_keys = None  # the step's, for the workshop issuer
         if session.issuer == "other":
             issuer_keys = scratch_path / "issuer-keys"
-            servers.create_key_pair(issuer_keys)
             env_extra["ISSUER_KEYS"] = str(issuer_keys)
             placeholder(issuer_keys, "ISSUER_KEYS", first=True)
         key_names, issued_names = KeyNames(), IssuedNames()
