@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import WorkshopSupport
 
-/// Step 9 once kept notes in `notes.json`, each owned by a subject alone. Such a file is imported once,
-/// every note of it in one transaction and none dropped by a quota, then renamed, never deleted.
+/// The one-time import of `notes.json`, where Step 9 once kept notes owned by a subject alone: every
+/// note in one transaction, none dropped by a quota, and the file renamed afterwards, never deleted.
 extension NotesStore {
     /// A note as `notes.json` held it.
     struct LegacyNote: Decodable {
