@@ -5,13 +5,14 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import SQLiteNIO
 import WorkshopSupport
 
 @testable import Step9
 
 /// The request path of Step 9, driven through its real router: transport checks, bearer token
 /// middleware, JSON-RPC parsing, era and header checks, the access policy and every method and tool.
-/// Each input gets a fresh notes store holding the same three notes, so no input sees another's.
+/// Each input starts from the same three notes in one notes database, so no input sees another's.
 final class RequestHarness: Sendable {
     static let shared = RequestHarness()
 
@@ -20,7 +21,9 @@ final class RequestHarness: Sendable {
     let trustedKeys: TrustedKeys
     let issuerKeys: IssuerKeys
     let auth: AuthOptions
-    let notesFile = Scratch.folder.appendingPathComponent("data/notes.json")
+    let notes: NotesStore
+    /// The three notes every input starts with, as `notes.json` held them.
+    let seedNotes = try! JSONDecoder().decode([NotesStore.LegacyNote].self, from: Data(FuzzRequestSeed.notesFile.utf8))
     let substitutions: [String: String]
     let channel = NIOAsyncTestingChannel()
     /// `FUZZ_SHOW=1` prints each answer, for looking at what a replayed input gets.
@@ -42,14 +45,30 @@ final class RequestHarness: Sendable {
             tokens[name] = FuzzTokenSeed.token(claims: claims, kid: kid, key: pair.privateKey)
         }
         substitutions = tokens
-        try! FileManager.default.createDirectory(at: notesFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let (file, logger) = (Scratch.folder.appendingPathComponent("data/notes.sqlite"), logger)
+        notes = runBlocking { try! await NotesStore.open(file, logger: logger) }
+    }
+
+    /// Back to the three seed notes, owned by their subjects at the trusted issuer.
+    func resetNotes() {
+        let (notes, seeds, issuer) = (notes, seedNotes, auth.issuers[0])
+        runBlocking {
+            _ = try! await notes.write(failing: "reset") { db in
+                _ = try await db.query("DELETE FROM notes")
+                for note in seeds {
+                    _ = try await db.query(
+                        "INSERT INTO notes (id, owner_issuer, owner_subject, title, text, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [.text(note.id), .text(issuer), .text(note.owner), .text(note.title), .text(note.text), .text(note.createdAt),
+                         .integer(note.title.utf8.count + note.text.utf8.count)])
+                }
+            }
+        }
     }
 
     func run(_ input: [UInt8]) {
         let seed = FuzzRequestSeed(input, substitutions: substitutions)
         checkJSON(seed.body, input: input)
-        try! Data(FuzzRequestSeed.notesFile.utf8).write(to: notesFile)
-        let notes = try! NotesStore(file: notesFile, logger: logger)
+        resetNotes()
         let responder = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
             .buildResponder()
         let request = Request(

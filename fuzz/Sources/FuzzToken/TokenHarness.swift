@@ -15,6 +15,8 @@ final class TokenHarness: Sendable {
     static let now = 1_800_000_000
 
     let verifiers: [AccessTokenVerifier]
+    /// The policy as a step starts it by default: guest for a person whose token has no roles.
+    let policy = AccessPolicy(defaultRoles: try! RoleOptions.parse([]))
     let signing: FuzzTokenSeed.Signing
     let issuer = "http://127.0.0.1:9/issuer"
     let audience = WorkshopDefaults.resource
@@ -71,8 +73,13 @@ final class TokenHarness: Sendable {
             audiences.contains(where: { $0 as? String == audience }), !caller.subject.isEmpty,
             caller.expiresAt.timeIntervalSince1970 > TimeInterval(Self.now - 60)
         else { fuzzFailure("accepted a token that breaks RFC 9068 §4: \(caller.claims)", input: input) }
-        blackHole(AccessPolicy.effectiveScopes(of: caller).sorted().joined())
-        blackHole(UserTools.identity(of: caller).jsonText)
+        // Default deny: no token without a person and an admin role behind it reaches mcp:admin.
+        let effective = policy.effectiveScopes(of: caller)
+        if effective.contains("mcp:admin"), caller.kind == .machine || !policy.roles(of: caller).contains("admin") {
+            fuzzFailure("mcp:admin for a caller that is not a person with the admin role: \(caller.claims)", input: input)
+        }
+        blackHole(effective.sorted().joined())
+        blackHole(UserTools.identity(of: caller, policy: policy).jsonText)
     }
 
     /// The same JSON value, numbers compared as doubles: a number too large for `Int` is a `Double`
