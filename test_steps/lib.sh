@@ -124,9 +124,9 @@ launch_server() {
   die "Step $STEP could not bind a free port in 3 attempts"
 }
 
-# start_server_expecting_exit — for a server that must refuse to start (say, a file is in its way):
-# stops the one that runs, starts .build/debug/StepN again with the options start_server was given,
-# and waits for it to exit, at most READY_TIMEOUT seconds. Sets EXIT_STATUS; its output is in
+# start_server_expecting_exit [OPTION...] — for a server that must refuse to start (say, a file is in
+# its way): stops the one that runs, starts .build/debug/StepN again with the options start_server
+# was given and the OPTIONs, and waits for it to exit, at most READY_TIMEOUT seconds. Sets EXIT_STATUS; its output is in
 # SERVER_LOG (for expect_log). Fails if it starts listening instead, or is still running when the
 # time is up (the EXIT trap then stops it). restart_server_with starts a server again.
 EXIT_STATUS=""
@@ -136,7 +136,8 @@ start_server_expecting_exit() {
   PORT="$(free_port)"
   BASE_URL="http://127.0.0.1:$PORT"
   LAST_REQUEST_LINE=""   # no request to report if this fails
-  "$binary" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} >"$SERVER_LOG" 2>&1 &
+  : >"$SERVER_LOG"       # emptied here, not in the child, so the loop below never reads the last server's lines
+  "$binary" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} "$@" >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   while kill -0 "$SERVER_PID" 2>/dev/null; do
     if grep -q "listening on" "$SERVER_LOG"; then fail "Step $STEP refuses to start" "it is listening on port $PORT"; fi
@@ -181,9 +182,13 @@ wait_until_ready() {
   done
 }
 
-# stop_server — the EXIT trap: stops the server and removes the temporary files.
+# stop_server — the EXIT trap: stops the server (and any started with start_beside) and removes the
+# temporary files.
 stop_server() {
   stop_server_process
+  local pid
+  for pid in ${BESIDE_PIDS[@]+"${BESIDE_PIDS[@]}"}; do kill -KILL "$pid" 2>/dev/null || true; done
+  BESIDE_PIDS=()
   if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
   WORK_DIR=""
 }
@@ -1544,8 +1549,8 @@ expect_insufficient_scope() {
     "Bearer error=\"insufficient_scope\", scope=\"$1\", resource_metadata=\"$BASE_URL$METADATA_PATH\""
 }
 
-# expect_role_denied — what a token gets when it holds the scopes but the caller's role forbids the
-# operation: 403 and a JSON-RPC error saying so, with no challenge (no scope would help, and a client
+# expect_role_denied — what a person gets whose role never allows the operation, whatever the token's
+# scopes: 403 and a JSON-RPC error saying so, with no challenge (no scope would help, and a client
 # that saw insufficient_scope would sign its user in again for nothing).
 expect_role_denied() {
   expect_error 403 403
@@ -1554,8 +1559,8 @@ expect_role_denied() {
   expect_no_header WWW-Authenticate
 }
 
-# expect_access STATUS SCOPE — STATUS 200: a result; 403: refused for want of SCOPE; 403-role: refused
-# by the caller's role although the token holds the scopes.
+# expect_access STATUS SCOPE — STATUS 200: a result; 403: refused for want of SCOPE, which the caller's
+# role allows; 403-role: refused by the caller's role, which no scope would change.
 expect_access() {
   case "$1" in
     200) expect_result ;;
@@ -1575,13 +1580,13 @@ STEP8_OPERATIONS='
   greeting       prompts/get   mcp:prompts          {"name":"greeting","arguments":{"name":"Ada"}}'
 
 # The callers (a token each: username, scopes, roles) and the HTTP status of each operation. An
-# operation needs its scopes in the token and allowed by a role: ulla holds mcp:admin but is a user
-# (403-role: her token has the scopes, her role forbids it), arno is an admin whose token holds
-# mcp:read only.
+# operation needs its scopes in the token and allowed by a role. When the role never allows it, the
+# 403 has no challenge (403-role): gina the guest calls nothing, uma and ulla (who holds mcp:admin)
+# are users, not admins. arno is an admin whose token holds mcp:read only: more scopes would help him.
 STEP8_MATRIX='
   # user  scopes                                    roles  tools/list prompts/list echo server_status greeting
-  gina    mcp:read                                  guest  200 200 403 403 403
-  uma     mcp:read,mcp:tools,mcp:prompts            user   200 200 200 403 200
+  gina    mcp:read                                  guest  200 200 403-role 403-role 403-role
+  uma     mcp:read,mcp:tools,mcp:prompts            user   200 200 200 403-role 200
   ada     mcp:admin                                 admin  200 200 200 200 200
   ulla    mcp:read,mcp:tools,mcp:prompts,mcp:admin  user   200 200 200 403-role 200
   arno    mcp:read                                  admin  200 200 403 403 403'
@@ -1686,22 +1691,29 @@ checks_step8() {
       expect_json '(.result.content[0].text | fromjson) == .result.structuredContent' true
     done
 
-  check "user: server_status is refused with 403 that asks for every scope it needs: mcp:tools mcp:admin"
-    with_token "${tokens[uma]}" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+  check "an admin whose token holds mcp:read only: server_status is refused with 403 asking for every scope it needs: mcp:tools mcp:admin"
+    with_token "${tokens[arno]}" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
     expect_insufficient_scope "mcp:tools mcp:admin"
     expect_json '.error.message | contains("mcp:admin")' true
 
+  check "a user's server_status and a guest's echo are refused with 403 and no challenge: no scope would help"
+    with_token "${tokens[uma]}" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_role_denied
+    with_token "${tokens[gina]}" post_mcp_modern tools/call '{"name":"echo","arguments":{"message":"hi"}}'
+    expect_role_denied
+
   check "the 403's resource_metadata URL serves the metadata"
-    with_token "${tokens[gina]}" post_mcp_modern tools/call '{"name":"server_status","arguments":{}}'
+    with_token "${tokens[arno]}" post_mcp_modern tools/call '{"name":"server_status","arguments":{}}'
     expect_status 403
     url="$(challenge_attribute resource_metadata)" || fail "a resource_metadata attribute" "none"
     send GET "${url#"$BASE_URL"}" ""
     expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
     expect_json '.scopes_supported | contains(["mcp:tools"])' true
 
-  check "the server's log says why: 403: insufficient scope, with the method"
-    expect_log "403: insufficient scope" "tools/call"
-    expect_log "403: insufficient scope" "prompts/get"
+  check "the server's log says why: 403: insufficient scope, or 403: not allowed, with the method and the caller"
+    expect_log "403: insufficient scope" "tools/call" "sub=arno"
+    expect_log "403: insufficient scope" "prompts/get" "sub=arno"
+    expect_log "403: not allowed" "tools/call" "sub=gina"
 
   check "a guest can still connect: initialize, ping and server/discover need no scope"
     with_token "${tokens[gina]}" post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
@@ -1711,15 +1723,18 @@ checks_step8() {
     with_token "${tokens[gina]}" post_mcp_modern server/discover
     expect_result
 
-  check "a token without a roles claim (an issuer that sends none) is bounded by its scopes alone"
-    no_roles="$(rs256_token '.scope = "mcp:read" | del(.roles)')"
+  check "a person whose token has no roles claim (an issuer that sends none) gets the default role, guest: list, but no call"
+    no_roles="$(rs256_token '.scope = "mcp:read mcp:tools mcp:prompts" | del(.roles)')"
     with_token "$no_roles" post_mcp_legacy tools/list
     expect_result
+    expect_json '.result.tools' '[]'
     with_token "$no_roles" post_mcp_legacy tools/call '{"name":"echo","arguments":{"message":"hi"}}'
-    expect_insufficient_scope mcp:tools
+    expect_role_denied
     no_roles="$(rs256_token '.scope = "mcp:admin" | del(.roles)')"
     with_token "$no_roles" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
-    expect_result
+    expect_role_denied
+
+  checks_step8_machines
 
   check "without a token, even server_status is a 401 challenge, not a 403"
     post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
@@ -1727,16 +1742,352 @@ checks_step8() {
     expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
 }
 
+# checks_step8_machines — (part of checks_step8) a client acting on its own behalf, whose token's sub
+# is its client_id (client credentials, RFC 9068 §2.2), has its own row in the policy table: it may
+# list and call tools, never the admin tool, whatever scope and roles its token claims. Then
+# --default-role: the role of a person whose token has no roles claim, never admin. Restarts the
+# server (BASE_URL changes) and leaves it running with the options it was started with.
+checks_step8_machines() {
+  local AUTH_TOKEN="" robot no_roles era option
+
+  check "a machine token (sub = client_id) with scope mcp:admin and roles [admin]: server_status is 403 with no challenge, in both eras"
+    robot="$(mint_token --username nightly-report --client-id nightly-report --scopes mcp:admin --roles admin)" || exit 1
+    for era in legacy modern; do
+      with_token "$robot" "post_mcp_$era" tools/call '{"name":"server_status","arguments":{}}'
+      expect_error 403 403
+      expect_no_header WWW-Authenticate
+      expect_json '.error.message | contains("on its own behalf")' true
+      expect_json 'tostring | contains("process_id")' false
+    done
+    expect_log "403: not allowed" "sub=nightly-report"
+
+  # Step 9's note tools keep a person's notes: a machine sees whoami alone of them.
+  local machine_tools=(echo get_time)
+  if ((${#EXTRA_TOOLS[@]} > 0)); then machine_tools+=(whoami); fi
+  check "the machine may list and call tools: its tools/list shows $(and_list "${machine_tools[@]}") (no server_status), and echo answers"
+    with_token "$robot" post_mcp_modern tools/list
+    expect_result
+    expect_json '[.result.tools[].name] | sort' "$(jq -nc '$ARGS.positional | sort' --args "${machine_tools[@]}")"
+    with_token "$robot" post_mcp_legacy tools/call '{"name":"echo","arguments":{"message":"hi"}}'
+    expect_result
+    expect_json '.result.isError' false
+
+  check "a machine token that claims no roles at all is refused server_status the same way"
+    robot="$(rs256_token '.sub = "report-job" | .client_id = "report-job" | .scope = "mcp:admin" | del(.roles)')"
+    with_token "$robot" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_error 403 403
+    expect_no_header WWW-Authenticate
+
+  check "started with --default-role user, a person without a roles claim may call echo, and still not server_status"
+    restart_server_with --default-role user
+    no_roles="$(rs256_token '.scope = "mcp:admin" | del(.roles)')"
+    with_token "$no_roles" post_mcp_legacy tools/call '{"name":"echo","arguments":{"message":"hi"}}'
+    expect_result
+    with_token "$no_roles" post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
+    expect_role_denied
+
+  check "--default-role admin, an unknown role, or a role for an issuer the step does not trust: the step refuses to start"
+    for option in admin superuser "http://elsewhere.example=user"; do
+      start_server_expecting_exit --default-role "$option"
+      expect_exit_failure
+      expect_log "Error:" "--default-role"
+    done
+
+  restart_server_with
+}
+
+# start_beside LOG PROGRAM [ARGUMENT...] — runs PROGRAM (under .build/debug) with the ARGUMENTs and
+# --port on a free port, beside the server under test, and waits for GET /health. Sets BESIDE_URL
+# and BESIDE_PID; its output goes to LOG. stop_server stops it, if nothing did before.
+BESIDE_PIDS=(); BESIDE_URL=""; BESIDE_PID=""
+start_beside() {
+  local log=$1 program=$2 port attempt deadline
+  shift 2
+  ensure_built "$program"
+  for attempt in 1 2 3; do
+    port="$(free_port)"
+    "$REPO_ROOT/.build/debug/$program" "$@" --port "$port" >"$log" 2>&1 &
+    BESIDE_PID=$!
+    BESIDE_PIDS+=("$BESIDE_PID")
+    BESIDE_URL="http://127.0.0.1:$port"
+    deadline=$((SECONDS + READY_TIMEOUT))
+    while kill -0 "$BESIDE_PID" 2>/dev/null && ((SECONDS <= deadline)); do
+      if grep -q "listening on .*:$port\$" "$log" && curl -sf -o /dev/null --max-time 2 "$BESIDE_URL/health"; then
+        return 0
+      fi
+      sleep 0.1
+    done
+    if ! grep -qi "address already in use" "$log"; then break; fi
+  done
+  kill -KILL "$BESIDE_PID" 2>/dev/null || true
+  die "$program $* did not answer GET /health: $(tail -n 5 "$log")"
+}
+
+# start_step9_beside DATA_DIR LOG [OPTION...] — another Step 9, with the key pair of the server under
+# test and its public URL (so that the same tokens work), keeping its notes in DATA_DIR.
+start_step9_beside() {
+  local data=$1 log=$2
+  shift 2
+  start_beside "$log" Step9 --public-url "$BASE_URL" --keys-dir "$KEYS_DIR" --data-dir "$data" "$@"
+}
+
+# sqlite_query DATABASE SQL — prints what SQL returns from the SQLite file DATABASE, a line per row,
+# through python3's sqlite3 module or the sqlite3 command; returns 2 when there is neither.
+sqlite_query() {
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for row in db.execute(sys.argv[2]): print(*row)
+db.close()' "$1" "$2"
+  elif command -v sqlite3 >/dev/null 2>&1; then
+    sqlite3 "$1" "$2"
+  else
+    return 2
+  fi
+}
+
+# expect_sqlite DATABASE SQL EXPECTED — SQL on DATABASE prints EXPECTED. Without python3 or sqlite3
+# the expectation is skipped, and says so.
+expect_sqlite() {
+  local output status=0
+  output="$(sqlite_query "$1" "$2" 2>&1)" || status=$?
+  if ((status == 2)); then note "skipped (no python3 or sqlite3 to read $1): $2"; return 0; fi
+  if ((status != 0)) || [[ "$output" != "$3" ]]; then LAST_REQUEST_LINE=""; fail "$2 on $1 prints $3" "$output"; fi
+  expectation_passed
+}
+
+# checks_step9_storage — (part of checks_step9) machines keep no notes; two issuers' alices are two
+# people; two servers share one --data-dir and lose nothing; a server killed in the middle of a burst
+# of writes keeps every note it acknowledged; quotas count UTF-8 bytes, and the total stops a flood
+# of new owners; an old notes.json is imported once. Runs servers beside the one under test, and
+# restarts it (BASE_URL changes).
+# shellcheck disable=SC2016 # '$ids' in the jq filters is jq's variable, not the shell's
+checks_step9_storage() {
+  local AUTH_TOKEN="" alice bob carol robot token id other_keys other_issuer other_alice first second tool i
+  local acked="$WORK_DIR/acked.ids" listed="$WORK_DIR/listed.ids" writers=() pid user controls emoji folder
+  local database="$DATA_DIR/notes.sqlite"
+  alice="$(mint_token)" || exit 1
+  bob="$(mint_token --username bob)" || exit 1
+
+  # --- Machines: a token with no person behind it has no notes (RFC 9068 §2.2: sub = client_id) ---
+
+  check "a machine token (sub = client_id, scope mcp:admin): every note tool is a tool error naming client credentials; no note of anyone's shows"
+    robot="$(mint_token --username nightly-report --client-id nightly-report --scopes mcp:admin --roles admin)" || exit 1
+    for tool in note_list note_create note_read note_delete; do
+      case "$tool" in
+        note_create) call_tool legacy "$robot" "$tool" '{"title":"t","text":"x"}' ;;
+        note_read | note_delete) call_tool legacy "$robot" "$tool" "{\"id\":\"$(random_note_id)\"}" ;;
+        *) call_tool legacy "$robot" "$tool" ;;
+      esac
+      expect_tool_error
+      expect_json '.result.content[0].text | contains("client credentials")' true
+      expect_json 'tostring | contains("Shopping")' false
+    done
+
+  check "the machine's tools/list has no note tools; whoami says kind machine, no roles, no mcp:admin"
+    with_token "$robot" post_mcp_modern tools/list
+    expect_result
+    expect_json '[.result.tools[].name] | sort' '["echo","get_time","whoami"]'
+    call_tool legacy "$robot" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent | [.kind, .roles, (.effective_scopes | index("mcp:admin"))]' '["machine",[],null]'
+
+  # --- Identity is the pair (iss, sub): alice of another trusted issuer is another person ---
+
+  check "trusting a second issuer, its alice cannot list, read or delete the workshop issuer's alice's note"
+    other_keys="$WORK_DIR/other-issuer-keys"
+    ensure_built generate_token
+    "$REPO_ROOT/.build/debug/generate_token" keys --keys-dir "$other_keys" >/dev/null 2>&1 || die "generate_token keys failed"
+    start_beside "$WORK_DIR/other-issuer.log" generate_token serve --keys-dir "$other_keys"
+    other_issuer="$BESIDE_URL"
+    restart_server_with --issuer "$WORKSHOP_ISSUER" --issuer "$other_issuer"
+    alice="$(mint_token)" || exit 1
+    other_alice="$("$REPO_ROOT/.build/debug/generate_token" --keys-dir "$other_keys" --issuer "$other_issuer" \
+      --audience "$BASE_URL/mcp" 2>/dev/null)" || die "generate_token could not mint for $other_issuer"
+    call_tool legacy "$other_alice" whoami
+    expect_tool_result
+    expect_json '.result.structuredContent | [.issuer, .subject]' "[\"$other_issuer\",\"alice\"]"
+    call_tool legacy "$alice" note_create '{"title":"A-alice only","text":"secret of alice at the workshop issuer"}'
+    expect_tool_result
+    id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
+    call_tool legacy "$other_alice" note_list
+    expect_tool_result
+    expect_json '.result.structuredContent.notes' '[]'
+    for tool in note_read note_delete; do
+      call_tool legacy "$other_alice" "$tool" "{\"id\":\"$id\"}"
+      expect_tool_error "No note with that id."
+    done
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent.text' "secret of alice at the workshop issuer"
+    kill "$BESIDE_PID" 2>/dev/null || true
+
+  # --- Two servers, one --data-dir ---
+
+  restart_server_with
+  alice="$(mint_token)" || exit 1
+  bob="$(mint_token --username bob)" || exit 1
+
+  check "a second Step 9 on the same --data-dir: alice writes through the first, bob through the second, and each server reads both"
+    start_step9_beside "$DATA_DIR" "$WORK_DIR/second.log"
+    first="$BASE_URL"; second="$BESIDE_URL"
+    call_tool legacy "$alice" note_create '{"title":"alice-1","text":"through the first"}'
+    expect_tool_result
+    id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
+    BASE_URL="$second"
+    call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    call_tool legacy "$bob" note_create '{"title":"bob-1","text":"through the second"}'
+    expect_tool_result
+    id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
+    BASE_URL="$first"
+    call_tool legacy "$bob" note_read "{\"id\":\"$id\"}"
+    expect_tool_result
+    expect_json '.result.structuredContent.title' bob-1
+    call_tool legacy "$alice" note_list
+    expect_json '[.result.structuredContent.notes[].title] | index("alice-1") != null' true
+
+  check "forty notes written at once, twenty through each server, are all acknowledged and all kept"
+    : >"$acked"
+    for ((i = 1; i <= 40; i++)); do
+      user="$alice"; if ((i % 2 == 0)); then user="$bob"; fi
+      if ((i % 4 < 2)); then BASE_URL="$second"; else BASE_URL="$first"; fi
+      ( curl -s "$BASE_URL/mcp" -H "Authorization: Bearer $user" -H 'Content-Type: application/json' \
+          -H "MCP-Protocol-Version: $LEGACY_VERSION" \
+          -d "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"note_create\",\"arguments\":{\"title\":\"burst $i\",\"text\":\"x\"}}}" \
+          | jq -r 'select(.result.isError == false) | .result.structuredContent.id' >>"$acked" ) &
+      writers+=("$!")
+    done
+    # Not a bare wait: that would wait for the servers started beside this one too.
+    for pid in "${writers[@]}"; do wait "$pid" || true; done
+    writers=()
+    BASE_URL="$first"
+    if [[ "$(wc -l <"$acked")" -ne 40 ]]; then fail "40 acknowledged notes" "$(wc -l <"$acked")"; fi
+    expectation_passed
+    expect_sqlite "$database" "SELECT count(*) FROM notes WHERE title LIKE 'burst %'" 40
+    for user in "$alice" "$bob"; do
+      for BASE_URL in "$first" "$second"; do
+        call_tool legacy "$user" note_list
+        expect_json '[.result.structuredContent.notes[].title | select(startswith("burst "))] | length' 20
+      done
+    done
+    BASE_URL="$first"
+    kill "$BESIDE_PID" 2>/dev/null || true
+
+  # --- A crash in the middle of writing ---
+
+  check "Step 9 killed with SIGKILL during a burst of writes: after a restart every acknowledged note is there, and the database is intact"
+    : >"$acked"
+    for user in dora emil; do
+      token="$(mint_token --username "$user")" || exit 1
+      ( for ((i = 1; i <= 90; i++)); do
+          curl -s --max-time 5 "$BASE_URL/mcp" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+            -H "MCP-Protocol-Version: $LEGACY_VERSION" \
+            -d "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"note_create\",\"arguments\":{\"title\":\"crash $i\",\"text\":\"$(printf 'x%.0s' {1..2000})\"}}}" \
+            | jq -r 'select(.result.isError == false) | .result.structuredContent.id' >>"$acked" || break
+        done ) &
+      writers+=("$!")
+    done
+    i=0
+    until (($(wc -l <"$acked") >= 20)) || ((i > 300)); do sleep 0.05; i=$((i + 1)); done
+    kill -KILL "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    for pid in "${writers[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if (($(wc -l <"$acked") < 20)); then fail "at least 20 notes acknowledged before the kill" "$(wc -l <"$acked")"; fi
+    expectation_passed
+    note "$(wc -l <"$acked") notes acknowledged before SIGKILL"
+    expect_sqlite "$database" "PRAGMA integrity_check" ok
+    restart_server
+    alice="$(mint_token)" || exit 1   # BASE_URL changed, and with it the audience
+    bob="$(mint_token --username bob)" || exit 1
+    : >"$listed"
+    for user in dora emil; do
+      token="$(mint_token --username "$user")" || exit 1
+      call_tool legacy "$token" note_list
+      expect_tool_result
+      jq -r '.result.structuredContent.notes[].id' <<<"$LAST_BODY" >>"$listed"
+    done
+    if [[ -n "$(comm -23 <(sort "$acked") <(sort "$listed"))" ]]; then
+      fail "every acknowledged note after the restart" "missing: $(comm -23 <(sort "$acked") <(sort "$listed") | head -3)"
+    fi
+    expectation_passed
+
+  # --- Quotas, in UTF-8 bytes ---
+
+  check "room for 25,000 bytes: two notes of 10,000 control characters (10,001 bytes each) fit, a third does not: the store is full"
+    folder="$WORK_DIR/quota-data"
+    start_step9_beside "$folder" "$WORK_DIR/quota.log" --notes-max-bytes 25000
+    first="$BASE_URL"; BASE_URL="$BESIDE_URL"
+    controls="$(jq -nc '{title: "c", text: ([range(10000) | "\u0001"] | add)}')"
+    carol="$(BASE_URL="$first" mint_token --username carol)" || exit 1
+    for user in "$alice" "$bob"; do
+      call_tool legacy "$user" note_create "$controls"
+      expect_tool_result
+    done
+    call_tool legacy "$carol" note_create "$controls"
+    expect_tool_error "The server's notes store is full; no note can be saved until some are deleted."
+    if ! grep -q "Notes store is full" "$WORK_DIR/quota.log"; then fail "a log line: Notes store is full" "none"; fi
+    expectation_passed
+    expect_sqlite "$folder/notes.sqlite" "SELECT sum(bytes) FROM notes" 20002
+    kill "$BESIDE_PID" 2>/dev/null || true
+    BASE_URL="$first"
+
+  check "one person's notes may hold 1 MiB of UTF-8: 26 notes of 10,000 four-byte characters fit, the 27th does not"
+    emoji="$(jq -nc '{title: "e", text: ([range(10000) | "😀"] | add)}')"
+    token="$(mint_token --username frida)" || exit 1
+    for ((i = 1; i <= 26; i++)); do
+      with_token "$token" post_mcp_legacy tools/call "$(jq -c '{name: "note_create", arguments: .}' <<<"$emoji")"
+      if [[ "$LAST_STATUS" != 200 || "$LAST_BODY" != *'"isError":false'* ]]; then
+        fail "note $i is saved" "HTTP $LAST_STATUS: $(shorten "$LAST_BODY")"
+      fi
+    done
+    expectation_passed
+    call_tool legacy "$token" note_create "$emoji"
+    expect_tool_error
+    expect_json '.result.content[0].text | contains("1048576 bytes")' true
+
+  # --- Notes from an earlier Step 9 ---
+
+  check "an old notes.json is imported once, every note owned by (workshop issuer, its subject), and kept as notes.json.migrated"
+    folder="$WORK_DIR/old-data"
+    mkdir -p "$folder"
+    jq -nc '[{id: "old-alice", owner: "alice", title: "from before", text: "kept", createdAt: "2026-01-01T00:00:00Z"},
+             {id: "old-bob", owner: "bob", title: "his", text: "also kept", createdAt: "2026-01-02T00:00:00Z"}]' >"$folder/notes.json"
+    cp -p "$folder/notes.json" "$WORK_DIR/notes.original.json"
+    start_step9_beside "$folder" "$WORK_DIR/old-data.log"
+    first="$BASE_URL"; BASE_URL="$BESIDE_URL"
+    if ! grep -q "Imported notes.json into the notes database.*" "$WORK_DIR/old-data.log" \
+      || ! grep "Imported notes.json" "$WORK_DIR/old-data.log" | grep -q "notes=2"; then
+      fail "a log line: Imported notes.json ... notes=2" "$(grep -i notes "$WORK_DIR/old-data.log" | head -3)"
+    fi
+    expectation_passed
+    call_tool legacy "$alice" note_read '{"id":"old-alice"}'
+    expect_tool_result
+    expect_json '.result.structuredContent.text' kept
+    call_tool legacy "$alice" note_read '{"id":"old-bob"}'
+    expect_tool_error "No note with that id."
+    call_tool legacy "$bob" note_list
+    expect_json '.result.structuredContent.notes | map([.id, .owner.issuer, .owner.subject])' "[[\"old-bob\",\"$WORKSHOP_ISSUER\",\"bob\"]]"
+    if [[ -e "$folder/notes.json" ]] || ! cmp -s "$folder/notes.json.migrated" "$WORK_DIR/notes.original.json"; then
+      fail "notes.json renamed to notes.json.migrated, unchanged" "$(ls "$folder")"
+    fi
+    expectation_passed
+    kill "$BESIDE_PID" 2>/dev/null || true
+    BASE_URL="$first"
+}
+
 # The tools Step 9 adds, which an ordinary user sees besides echo and get_time (EXTRA_TOOLS).
 STEP9_TOOLS=(whoami note_create note_list note_read note_delete)
 
-# token_identity TOKEN — what whoami must say about TOKEN, all of it from its claims: subject (sub),
-# username (preferred_username, else sub), client_id, scopes, roles, expires_at (exp, ISO 8601 UTC).
+# token_identity TOKEN — what whoami must say about the person TOKEN speaks for, all of it from its
+# claims: issuer (iss) and subject (sub), kind person, username (preferred_username, else sub),
+# client_id, scopes, roles (for a token without them, the default role: guest), expires_at (exp).
 token_identity() {
   jwt_part "$1" 2 | jq -c '{
-      subject: .sub, username: (.preferred_username // .sub), client_id: (.client_id // null),
-      scopes: (.scope // "" | split(" ") | map(select(. != ""))), roles: (.roles // []),
-      expires_at: (.exp | todate)}'
+      issuer: .iss, subject: .sub, kind: "person", username: (.preferred_username // .sub),
+      client_id: (.client_id // null), scopes: (.scope // "" | split(" ") | map(select(. != ""))),
+      roles: (.roles // ["guest"]), expires_at: (.exp | todate)}'
 }
 
 # random_note_id — an id of the shape the server gives notes (128 random bits in base64url), that
@@ -1748,14 +2099,16 @@ random_note_id() {
 # checks_step9 BASE_URL — Step 9: tools that act for the caller the token names, and only for them:
 # whoami, private notes kept in DATA_DIR, a greeting that says who asks, a log line per tool call.
 # Needs KEYS_DIR, and DATA_DIR: the --data-dir the server was started with, with no notes in it yet.
-# Restarts the server (BASE_URL changes), last with a broken notes file that it must refuse.
+# Restarts the server (BASE_URL changes), with broken notes files that it must refuse, and runs more
+# Step 9 servers beside it (checks_step9_storage).
 # shellcheck disable=SC2016 # '$ARGS' and '$id' in the jq filters are jq's variables, not the shell's
 checks_step9() {
   BASE_URL=$1
   if [[ -z "$DATA_DIR" ]]; then die "DATA_DIR is not set: start the server with --data-dir \"\$DATA_DIR\""; fi
   local AUTH_TOKEN=""   # each request below says whose token it sends
   local alice bob ada ulla gina carol token era tool args i id second_id random_id text body secret
-  local notes_file="$DATA_DIR/notes.json" saved="$WORK_DIR/notes.saved.json" note_id_pattern='^[A-Za-z0-9_-]{22}$'
+  local notes_file="$DATA_DIR/notes.json" database="$DATA_DIR/notes.sqlite" saved="$WORK_DIR/data.saved"
+  local note_id_pattern='^[A-Za-z0-9_-]{22}$'
   local user_tools='["echo","get_time","note_create","note_delete","note_list","note_read","whoami"]'
   local tool_def='(.result.tools | map({(.name): .}) | add)'   # a tools/list result's tools, by name
   secret="the door code is $(openssl rand -hex 4)"   # the text of alice's note: nobody else may ever read it
@@ -1798,15 +2151,15 @@ checks_step9() {
       '{"note_create":false,"note_list":true,"note_read":true,"note_delete":false}'
     expect_json "$tool_def.note_delete.annotations.destructiveHint" true
 
-  check "guest: whoami and note_list are refused with 403 insufficient_scope mcp:tools"
+  check "guest: whoami and note_list are refused with 403 and no challenge: a guest's role never calls a tool"
     for tool in whoami note_list; do
       call_tool legacy "$gina" "$tool"
-      expect_insufficient_scope mcp:tools
+      expect_role_denied
     done
 
   # --- whoami: who the token says, never what the request claims ---
 
-  check "whoami tells alice who she is, all from her token: subject, username, client_id, scopes, roles, expires_at"
+  check "whoami tells alice who she is, all from her token: issuer and subject, kind, username, client_id, scopes, roles, expires_at"
     for era in legacy modern; do
       call_tool "$era" "$alice" whoami
       expect_tool_result
@@ -1860,8 +2213,8 @@ checks_step9() {
 
   # --- Notes: each user's own ---
 
-  check "before the first note the data folder holds no notes file: the server starts without one"
-    if [[ -e "$notes_file" ]]; then fail "no $notes_file yet" "$(ls -l "$notes_file")"; fi
+  check "before the first note the data folder holds no notes.json, and the notes database is empty"
+    if [[ -e "$notes_file" ]]; then fail "no $notes_file" "$(ls -l "$notes_file")"; fi
     expectation_passed
     call_tool legacy "$alice" note_list
     expect_tool_result
@@ -1881,13 +2234,14 @@ checks_step9() {
     expect_json ".result.structuredContent.id | test(\"$note_id_pattern\") and . != \"$id\"" true
     second_id="$(jq -r '.result.structuredContent.id' <<<"$LAST_BODY")"
 
-  check "alice lists her notes (owner alice, all_users false) and reads one back: title and text"
+  check "alice lists her notes (owner: the workshop issuer and alice, all_users false) and reads one back: title and text"
     for era in legacy modern; do
       call_tool "$era" "$alice" note_list
       expect_tool_result
       expect_json '.result.structuredContent.all_users' false
       expect_json '[.result.structuredContent.notes[].id] | sort' "$(jq -nc '[$ARGS.positional[]] | sort' --args "$id" "$second_id")"
-      expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.title, .owner]" '["Shopping list","alice"]'
+      expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.title, .owner.issuer, .owner.subject]" \
+        "[\"Shopping list\",\"$WORKSHOP_ISSUER\",\"alice\"]"
       call_tool "$era" "$alice" note_read "{\"id\":\"$id\"}"
       expect_tool_result
       expect_json '.result.structuredContent.id' "$id"
@@ -1934,8 +2288,9 @@ checks_step9() {
     call_tool modern "$ada" note_list
     expect_tool_result
     expect_json '.result.structuredContent.all_users' true
-    expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.owner, .title]" '["alice","Shopping list"]'
-    expect_json '[.result.structuredContent.notes[].owner] | unique' '["alice","bob"]'
+    expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.owner.subject, .title]" '["alice","Shopping list"]'
+    expect_json '[.result.structuredContent.notes[].owner.subject] | unique' '["alice","bob"]'
+    expect_json '[.result.structuredContent.notes[].owner.issuer] | unique' "[\"$WORKSHOP_ISSUER\"]"
     expect_json '[.result.structuredContent.notes[] | has("text")] | any' false
     expect_json "tostring | contains(\"$secret\")" false
 
@@ -2035,19 +2390,16 @@ checks_step9() {
     call_tool legacy "$carol" note_create '{"title":"room again","text":"x"}'
     expect_tool_result
 
-  # --- The notes file ---
+  # --- The notes database ---
 
-  check "the notes file in --data-dir is readable by its owner only (600), in a folder that is 700; JSON, alice's note in it"
-    if [[ -z "$(find "$notes_file" -perm 600)" ]]; then fail "$notes_file with mode 600" "$(ls -l "$notes_file")"; fi
+  check "the notes database in --data-dir is readable by its owner only (600), in a folder that is 700; alice's note in it, owned by (issuer, alice)"
+    if [[ -z "$(find "$database" -perm 600)" ]]; then fail "$database with mode 600" "$(ls -l "$database")"; fi
     expectation_passed
     if [[ -z "$(find "$DATA_DIR" -maxdepth 0 -perm 700)" ]]; then
       fail "$DATA_DIR with mode 700" "$(ls -ld "$DATA_DIR")"
     fi
     expectation_passed
-    if ! jq -e --arg id "$id" '[.[] | select(.id == $id) | .owner] == ["alice"]' "$notes_file" >/dev/null; then
-      fail "JSON with alice's note $id, owner alice" "$(head -c 300 "$notes_file")"
-    fi
-    expectation_passed
+    expect_sqlite "$database" "SELECT owner_issuer || ' ' || owner_subject FROM notes WHERE id = '$id'" "$WORKSHOP_ISSUER alice"
 
   # --- Personal answers, and the log ---
 
@@ -2081,9 +2433,10 @@ checks_step9() {
     expect_tool_result
     expect_json '.result.structuredContent.text' "$secret"
 
-  cp -p "$notes_file" "$saved" || die "cannot copy $notes_file"
+  stop_server_process
+  cp -pR "$DATA_DIR" "$saved" || die "cannot copy $DATA_DIR"
   for body in 'garbage, not JSON' '{"notes":[]}'; do
-    check "with $body in notes.json the server refuses to start: non-zero exit, 'left as it is'; the file is unchanged"
+    check "with $body in an old notes.json the server refuses to start: non-zero exit, 'left as it is'; the file is unchanged"
       printf '%s\n' "$body" >"$notes_file"
       cp -p "$notes_file" "$WORK_DIR/notes.broken.json"
       start_server_expecting_exit
@@ -2094,9 +2447,21 @@ checks_step9() {
       fi
       expectation_passed
   done
+  rm -f "$notes_file"
 
-  check "with the notes file put back, the server starts again and alice's note is there"
-    cp -p "$saved" "$notes_file"
+  check "with a notes.sqlite that is not a database the server refuses to start: non-zero exit, 'left as it is'; the file is unchanged"
+    rm -f "$database" "$database-wal" "$database-shm"
+    printf 'not a database %.0s' {1..40} >"$database"
+    cp -p "$database" "$WORK_DIR/notes.broken.sqlite"
+    start_server_expecting_exit
+    expect_exit_failure
+    expect_log "notes.sqlite" "left as it is"
+    if ! cmp -s "$database" "$WORK_DIR/notes.broken.sqlite"; then fail "$database unchanged" "it changed"; fi
+    expectation_passed
+
+  check "with the notes database put back, the server starts again and alice's note is there"
+    rm -rf "$DATA_DIR"
+    cp -pR "$saved" "$DATA_DIR"
     restart_server_with
     alice="$(mint_token)" || exit 1
     call_tool legacy "$alice" note_read "{\"id\":\"$id\"}"
@@ -2105,5 +2470,7 @@ checks_step9() {
     ada="$(mint_token --username ada --scopes mcp:admin --roles admin)" || exit 1
     call_tool legacy "$ada" note_list
     expect_tool_result
-    expect_json '.result.structuredContent.notes | length' "$(jq length "$saved")"
+    expect_json '.result.structuredContent.notes | length' "$(sqlite_query "$saved/notes.sqlite" "SELECT count(*) FROM notes" || echo 102)"
+
+  checks_step9_storage
 }
