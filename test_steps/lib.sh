@@ -1787,10 +1787,10 @@ checks_step8_machines() {
     expect_role_denied
 
   check "--default-role admin, an unknown role, or a role for an issuer the step does not trust: the step refuses to start"
-    for option in admin superuser "http://elsewhere.example=user"; do
-      start_server_expecting_exit --default-role "$option"
+    for option in "admin:cannot be admin" "superuser:is not a role" "http://elsewhere.example=user:not a trusted --issuer"; do
+      start_server_expecting_exit --default-role "${option%:*}"
       expect_exit_failure
-      expect_log "Error:" "--default-role"
+      expect_log "Error:" "--default-role" "${option##*:}"
     done
 
   restart_server_with
