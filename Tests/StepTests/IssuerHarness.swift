@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Synchronization
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// The workshop issuer in process, driven through Hummingbird's router test client, signing with `TestKeys`.
 struct IssuerHarness: Sendable {
@@ -110,7 +110,7 @@ struct IssuerHarness: Sendable {
 
     /// The claims of a JWT, unverified.
     static func claims(_ token: String?) -> JSONValue {
-        TokenExplainer(token: token ?? "").claims ?? .null
+        AccessTokenReader.parts(of: token ?? "")?.claims ?? .null
     }
 
     struct HarnessError: Error, CustomStringConvertible { let description: String }

@@ -4,7 +4,7 @@ import Hummingbird
 import Testing
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// Clients: dynamic registration (RFC 7591), client authentication (RFC 6749 §2.3) and client_credentials (§4.4).
 extension IssuerTests {

@@ -4,7 +4,7 @@ import Hummingbird
 import Testing
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// Tokens after they are issued: refresh with rotation (RFC 6749 §6), introspection (RFC 7662), revocation (RFC 7009).
 extension IssuerTests {

@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// The workshop issuer, `generate_token serve`: an OAuth 2.1 authorization server (RFC 6749, 7636, 8414,
 /// 8707, 7591, 7662, 7009, 9207, 8252), driven in process.
@@ -81,8 +81,8 @@ struct IssuerTests {
             #expect(reply.json["scope"] == "mcp:read mcp:tools mcp:prompts")
             #expect(reply.json["refresh_token"]?.stringValue?.isEmpty == false)
             let token = try #require(reply.json["access_token"]?.stringValue)
-            #expect(issuer.desk.verifies(token))
-            #expect(TokenExplainer(token: token).header == ["alg": "RS256", "typ": "at+jwt", "kid": .string(TestKeys.kid)])
+            #expect(AccessTokenReader(desk: issuer.desk).verifies(token))
+            #expect(AccessTokenReader.parts(of: token)?.header == ["alg": "RS256", "typ": "at+jwt", "kid": .string(TestKeys.kid)])
             let claims = Harness.claims(token)
             #expect(claims["iss"] == .string(Harness.issuer))
             #expect(claims["sub"] == "alice")

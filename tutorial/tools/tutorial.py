@@ -376,7 +376,7 @@ def _shown_moment(moment: datetime.datetime, reference: float) -> datetime.datet
 
 
 def _duration(seconds: int) -> str:
-    """A span as generate_token words it (TokenRules.duration)."""
+    """A span as generate_token words it (TokenSummary.duration)."""
     seconds = abs(seconds)
     if seconds < 120:
         return f"{seconds} seconds"
@@ -742,7 +742,7 @@ class ServerLog:
     """The server's own log lines, read as they arrive, in the form a transcript shows them."""
 
     def __init__(self, path: Path, source: str, shown_as: str = "server log"):
-        """`source`: the module whose lines to show (the step's, or generate_token for the issuer)."""
+        """`source`: the module whose lines to show (the step's, or WorkshopIssuer for the issuer)."""
         self.path = path
         self.offset = 0
         self.shown_as = shown_as
@@ -802,7 +802,7 @@ class IssuedNames:
     """Placeholders for what the workshop issuer hands out at random: the client ids it registers
     (read from its log), and the client secrets, refresh tokens and codes that commands print."""
 
-    REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[generate_token\] Registered a client$", re.MULTILINE)
+    REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[WorkshopIssuer\] Registered a client$", re.MULTILINE)
     PRINTED = [
         ("client-secret", re.compile(r'"client_secret"\s*:\s*"([^"\\]+)"')),
         ("refresh-token", re.compile(r'"refresh_token"\s*:\s*"([^"\\]+)"')),
@@ -891,7 +891,7 @@ def capture(run: list[Session]) -> list[str]:
             if issuer_jwks:
                 key_names.learn(issuer_jwks)
             startup_log = server_log.new_lines() if shows_log else []
-            issuer_log = ServerLog(issuer.log, "generate_token", "issuer log") if issuer else None
+            issuer_log = ServerLog(issuer.log, "WorkshopIssuer", "issuer log") if issuer else None
             issuer_startup_log = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
             if session.show_server:
                 if issuer:

@@ -61,7 +61,7 @@ struct ClientRegistration {
         }
         var scopes: [String]?
         if let scope = try string("scope") {
-            guard let parsed = ScopeList.parse(scope) else { throw invalid("scope may hold only \(IssuerSettings.scopesSupported.joined(separator: " ")).") }
+            guard let parsed = ScopeList.parse(scope) else { throw invalid("scope may hold only \(ScopeList.supported.joined(separator: " ")).") }
             scopes = parsed
         }
         (self.authMethod, self.grantTypes, self.responseTypes) = (authMethod, grantTypes, responseTypes)

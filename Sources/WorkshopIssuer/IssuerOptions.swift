@@ -3,7 +3,7 @@ import Logging
 import WorkshopSupport
 
 /// The options of `generate_token serve`: where the issuer listens, what it calls itself, and for whom it issues.
-struct IssuerOptions: ParsableArguments, Sendable {
+public struct IssuerOptions: ParsableArguments, Sendable {
     @Option(help: "Interface to bind. The issuer has demo users without passwords: keep it on 127.0.0.1.")
     var host = "127.0.0.1"
 
@@ -33,12 +33,12 @@ struct IssuerOptions: ParsableArguments, Sendable {
 
     @OptionGroup var keys: KeyOptions
 
-    init() {}
+    public init() {}
 
-    func validate() throws {
+    public func validate() throws {
         try server.validate()
         guard !resources.isEmpty else { throw ValidationError("Give at least one --resource.") }
-        for resource in resources where !TokenRules.isHTTPURL(resource) {
+        for resource in resources where PublicURL.normalise(resource) == nil {
             throw ValidationError("--resource must be an absolute http(s) URL without query or fragment, got '\(resource)'.")
         }
         guard (60...86_400).contains(tokenLifetime) else {

@@ -4,25 +4,30 @@ import Foundation
 import WorkshopSupport
 
 /// The issuer's side of the key pair: signs tokens and publishes the public key as a JWK Set.
-struct TokenDesk {
-    let files: KeyFiles
+public struct TokenDesk: Sendable {
+    public let files: KeyFiles
     let pair: WorkshopKeyPair
     /// The RFC 7638 thumbprint of the public key, as the steps compute it too.
-    let kid: String
-    let jwks: JSONValue
+    public let kid: String
+    public let jwks: JSONValue
 
     /// Loads the pair (creating it on first use), and keeps `keys/jwks.json` in step with it.
-    static func open(_ files: KeyFiles, create: Bool = true) throws -> TokenDesk {
+    public static func open(_ files: KeyFiles, create: Bool = true) throws -> TokenDesk {
         let pair: WorkshopKeyPair
         if let existing = try WorkshopKeyPair.load(from: files) {
             pair = existing
         } else if create {
             pair = try WorkshopKeyPair.create(in: files)
-            note("Created the workshop key pair in \(files.directory.path)")
+            FileHandle.standardError.write(Data("Created the workshop key pair in \(files.directory.path)\n".utf8))
         } else {
             throw WorkshopKeyPair.FileError(description: "No key pair in \(files.directory.path) yet: run 'swift run generate_token keys'.")
         }
         return try TokenDesk(files: files, pair: pair)
+    }
+
+    /// Replaces the pair with a new one: tokens signed with the old key stop verifying.
+    public static func rotate(_ files: KeyFiles) throws -> TokenDesk {
+        try TokenDesk(files: files, pair: WorkshopKeyPair.create(in: files, replacing: true))
     }
 
     init(files: KeyFiles, pair: WorkshopKeyPair) throws {
@@ -40,22 +45,17 @@ struct TokenDesk {
     }
 
     /// A JWS in compact serialization, RS256 (RFC 7515 §7.1, RFC 7518 §3.3), typed `at+jwt` (RFC 9068 §2.1).
-    func sign(_ claims: JSONValue) throws -> String {
+    public func sign(_ claims: AccessTokenClaims) throws -> String {
         let header: JSONValue = ["alg": "RS256", "typ": "at+jwt", "kid": .string(kid)]
-        let signingInput = Base64URL.encode(header.encoded()) + "." + Base64URL.encode(claims.encoded())
+        let signingInput = Base64URL.encode(header.encoded()) + "." + Base64URL.encode(claims.json.encoded())
         let digest = SHA256.hash(data: Data(signingInput.utf8))
         let signature = try pair.privateKey.signature(for: digest, padding: .insecurePKCS1v1_5)
         return signingInput + "." + Base64URL.encode(signature.rawRepresentation)
     }
 
-    /// True when `token` carries this key's id and its RS256 signature verifies.
-    func verifies(_ token: String) -> Bool {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
-            let header = try? JSONValue(parsing: headerData), header["alg"] == "RS256", header["kid"] == .string(kid),
-            let signature = Base64URL.decode(parts[2])
-        else { return false }
-        let digest = SHA256.hash(data: Data("\(parts[0]).\(parts[1])".utf8))
+    /// True when the RS256 signature over `signingInput` verifies with this key.
+    func verifies(_ signature: Data, over signingInput: some StringProtocol) -> Bool {
+        let digest = SHA256.hash(data: Data(signingInput.utf8))
         return pair.publicKey.isValidSignature(.init(rawRepresentation: signature), for: digest, padding: .insecurePKCS1v1_5)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Hummingbird
+import WorkshopIssuer
 
 /// `generate_token serve`: the workshop's online issuer, an OAuth 2.1 authorization server signing with the desk's key.
 struct Serve: AsyncParsableCommand {
@@ -23,16 +23,6 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: IssuerOptions
 
     func run() async throws {
-        let app = try buildIssuerApplication(options)
-        do {
-            try await app.runService()
-        } catch where "\(error)".localizedCaseInsensitiveContains("address already in use") {
-            throw Failure(description: "\(options.host):\(options.port): address already in use. Is an issuer already running? Choose another --port.")
-        }
-    }
-
-    /// Why the issuer stopped, said for a person.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+        try await runIssuer(options)
     }
 }

@@ -8,6 +8,12 @@ import Hummingbird
 struct ClientAuthenticator: Sendable {
     let registry: ClientRegistry
 
+    /// The form body of a request to one of those endpoints, and its client, authenticated.
+    func authenticatedForm(_ request: Request, limit: Int) async throws(OAuthError) -> (form: FormParameters, client: RegisteredClient) {
+        let form = try await IssuerRequest.form(request, limit: limit)
+        return (form, try await authenticate(request.headers, form))
+    }
+
     /// The client, authenticated; invalid_client (401 with a Basic challenge) or invalid_request otherwise.
     func authenticate(_ headers: HTTPFields, _ form: FormParameters) async throws(OAuthError) -> RegisteredClient {
         let formID = try form.value("client_id")

@@ -11,8 +11,7 @@ struct IntrospectionEndpoint: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         do throws(OAuthError) {
-            let form = try await IssuerRequest.form(request, limit: settings.limits.bodyBytes)
-            let client = try await authenticator.authenticate(request.headers, form)
+            let (form, client) = try await authenticator.authenticatedForm(request, limit: settings.limits.bodyBytes)
             guard client.isConfidential else {
                 throw OAuthError.clientAuthentication("Introspection is for confidential clients (RFC 7662 §2.1).")
             }
@@ -37,7 +36,7 @@ struct IntrospectionEndpoint: Sendable {
             if let user = grant.user { answer["username"] = .string(user.name) }
             return .object(answer)
         }
-        guard let claims = reader.claims(of: token), let exp = claims["exp"]?.intValue, exp > now,
+        guard let claims = reader.claims(of: token, issuer: settings.issuer), let exp = claims["exp"]?.intValue, exp > now,
             (claims["nbf"]?.intValue ?? now) <= now + 60, let jti = claims["jti"]?.stringValue, await store.isActive(jti: jti)
         else { return ["active": false] }
         var answer: [String: JSONValue] = ["active": true, "token_type": "Bearer"]

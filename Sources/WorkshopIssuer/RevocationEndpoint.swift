@@ -10,8 +10,7 @@ struct RevocationEndpoint: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         do throws(OAuthError) {
-            let form = try await IssuerRequest.form(request, limit: settings.limits.bodyBytes)
-            let client = try await authenticator.authenticate(request.headers, form)
+            let (form, client) = try await authenticator.authenticatedForm(request, limit: settings.limits.bodyBytes)
             guard let token = try form.value("token") else { throw OAuthError(OAuthError.invalidRequest, "token is required.") }
             // token_type_hint only speeds up a search; both kinds are looked for whatever it says (§2.1).
             _ = try form.value("token_type_hint")
@@ -32,7 +31,7 @@ struct RevocationEndpoint: Sendable {
         case false: throw notYours
         case nil: break
         }
-        guard let claims = reader.claims(of: token), let jti = claims["jti"]?.stringValue, let exp = claims["exp"]?.intValue,
+        guard let claims = reader.claims(of: token, issuer: settings.issuer), let jti = claims["jti"]?.stringValue, let exp = claims["exp"]?.intValue,
             exp > settings.now()
         else { return "nothing" }
         guard claims["client_id"] == .string(clientID) else { throw notYours }

@@ -28,12 +28,9 @@ struct IssuerSettings: Sendable {
         var bodyBytes = 16 * 1024
     }
 
-    /// Every scope this issuer knows (RFC 8414 `scopes_supported`).
-    static let scopesSupported = ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"]
     /// What a client gets when it neither asks for scopes nor registered any: an ordinary user's.
     static let defaultScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
 
-    var metadataPath: String { "/.well-known/oauth-authorization-server" }
     func url(_ path: String) -> String { issuer + path }
 }
 

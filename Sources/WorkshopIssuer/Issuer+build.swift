@@ -2,6 +2,21 @@ import Foundation
 import Hummingbird
 import WorkshopSupport
 
+/// Runs the issuer until it is stopped; a port that is already taken is said for a person.
+public func runIssuer(_ options: IssuerOptions) async throws {
+    let app = try buildIssuerApplication(options)
+    do {
+        try await app.runService()
+    } catch where "\(error)".localizedCaseInsensitiveContains("address already in use") {
+        throw IssuerStartFailure(description: "\(options.host):\(options.port): address already in use. Is an issuer already running? Choose another --port.")
+    }
+}
+
+/// Why the issuer could not start, said for a person.
+public struct IssuerStartFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// The issuer as an application: the routes, where it listens, and the banner it prints once it does.
 func buildIssuerApplication(_ options: IssuerOptions) throws -> some ApplicationProtocol {
     let server = options.server
@@ -32,7 +47,7 @@ func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<Basi
     let registry = ClientRegistry(limit: settings.limits.clients)
     let store = GrantStore(settings: settings)
     let authenticator = ClientAuthenticator(registry: registry)
-    let reader = AccessTokenReader(desk: desk, issuer: settings.issuer)
+    let reader = AccessTokenReader(desk: desk)
     let metadata = IssuerMetadata(settings: settings)
     let authorize = AuthorizeEndpoint(settings: settings, registry: registry, store: store)
     let token = TokenEndpoint(

@@ -24,7 +24,7 @@ struct IssuerMetadata: Sendable {
             "jwks_uri": .string(url(endpoints.jwks)),
             "introspection_endpoint": .string(url(endpoints.introspect)),
             "revocation_endpoint": .string(url(endpoints.revoke)),
-            "scopes_supported": .array(IssuerSettings.scopesSupported.map { .string($0) }),
+            "scopes_supported": .array(ScopeList.supported.map { .string($0) }),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],

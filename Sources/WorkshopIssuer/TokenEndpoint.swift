@@ -12,8 +12,7 @@ struct TokenEndpoint: Sendable {
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         var clientID = "-"
         do {
-            let form = try await IssuerRequest.form(request, limit: settings.limits.bodyBytes)
-            let client = try await authenticator.authenticate(request.headers, form)
+            let (form, client) = try await authenticator.authenticatedForm(request, limit: settings.limits.bodyBytes)
             clientID = client.id
             guard let grantType = try form.value("grant_type") else {
                 throw OAuthError(OAuthError.invalidRequest, "grant_type is required.")
