@@ -17,6 +17,23 @@ struct Serve: AsyncParsableCommand {
             Everything is kept in memory: registered clients, codes and refresh tokens are forgotten on \
             restart, while access tokens stay valid until they expire. A client registered without grant_types \
             may use authorization_code only, and so gets no refresh token (RFC 7591 §2).
+
+            Every grant lies within the client's scope: the one it registered, or mcp:read mcp:tools \
+            mcp:prompts when it registered none. A user's sign-in grants no more than the user's role allows \
+            (admin: all four scopes; user: mcp:read mcp:tools mcp:prompts; guest: mcp:read). A self-registered \
+            client never holds mcp:admin; only a client in --clients-file may. That file is a JSON document:
+              {"clients": [
+                {"client_id": "admin-console", "client_name": "Admin console",
+                 "token_endpoint_auth_method": "none",
+                 "redirect_uris": ["http://127.0.0.1/callback"],
+                 "grant_types": ["authorization_code", "refresh_token"],
+                 "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+              ]}
+            Each client has a client_id (letters, digits, '-', '.', '_', '~') and the RFC 7591 metadata a \
+            registration would send: client_name, token_endpoint_auth_method (default client_secret_basic), \
+            redirect_uris, grant_types (default authorization_code; may be empty), response_types and scope \
+            (default mcp:read mcp:tools mcp:prompts). A confidential client also has a client_secret of at \
+            least 32 characters (openssl rand -base64 32): keep the file private.
             """
     )
 

@@ -109,7 +109,18 @@ expect_rs256_signature() {
   expectation_passed
 }
 
-start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug
+# The operator's clients (--clients-file): a public admin console, the only client that may hold mcp:admin.
+ADMIN_CONSOLE=admin-console
+cat >"$WORK_DIR/clients.json" <<EOF
+{"clients": [
+  {"client_id": "$ADMIN_CONSOLE", "client_name": "Admin console", "token_endpoint_auth_method": "none",
+   "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
+   "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+]}
+EOF
+
+start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug \
+  --clients-file "$WORK_DIR/clients.json"
 
 # --- Start-up and discovery ---
 
@@ -119,6 +130,7 @@ check "the start-up banner names the issuer, its metadata URL, the resources and
   expect_log "Metadata: $ISSUER/.well-known/oauth-authorization-server"
   expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
   expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
+  expect_log "Configured clients: $ADMIN_CONSOLE"
   expect_log "in memory"
 
 check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, and no client ID metadata documents"
@@ -176,6 +188,12 @@ check "registration of confidential clients: a secret that never expires (client
              "grant_types":["authorization_code","refresh_token"]}'
   expect_status 201
   WEB_ID="$(jq -r .client_id <<<"$LAST_BODY")"; WEB_SECRET="$(jq -r .client_secret <<<"$LAST_BODY")"
+
+check "a self-registered client never holds mcp:admin: registering for it is refused, asking for it is invalid_scope"
+  register '{"grant_types":["client_credentials"],"scope":"mcp:read mcp:admin"}'
+  expect_oauth_error 400 invalid_client_metadata
+  send POST /token "$(form grant_type client_credentials scope mcp:admin)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 400 invalid_scope
 
 check "registration refuses an http redirect URI off loopback (invalid_redirect_uri) and unknown methods"
   register '{"redirect_uris":["http://app.example/cb"]}'
@@ -255,6 +273,17 @@ check "an unregistered redirect URI is a 400 to the person, never a redirect; an
   [[ "$(redirect_param error)" == invalid_target ]] || fail "error=invalid_target" "Location: $(header_value Location)"
   expectation_passed
 
+check "a sign-in grants what the user's role allows: bob asking for mcp:admin, even through the admin console, gets none"
+  pkce
+  authorize "$ADMIN_CONSOLE" bob scope "mcp:read mcp:tools mcp:admin"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$ADMIN_CONSOLE" code_verifier "$VERIFIER")" "$FORM"
+  expect_status 200
+  expect_json '.scope' "mcp:read mcp:tools"
+  pkce
+  authorize "$PUBLIC_ID" gus
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_json '.scope' "mcp:read"
+
 # --- Refresh, introspection, revocation ---
 
 check "a refresh rotates the refresh token; the old one again is invalid_grant and revokes the new one too"
@@ -276,13 +305,13 @@ check "a refresh rotates the refresh token; the old one again is invalid_grant a
 
 check "introspection (a confidential client, Basic): an access token is active with its scope, client, user and audience"
   pkce
-  authorize "$PUBLIC_ID" ada scope "mcp:read mcp:admin"
-  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  authorize "$ADMIN_CONSOLE" ada scope "mcp:read mcp:admin"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$ADMIN_CONSOLE" code_verifier "$VERIFIER")" "$FORM"
   ADA_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; ADA_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
   send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
   expect_status 200
   expect_json '[.active, .token_type, .scope, .username, .sub]' '[true,"Bearer","mcp:read mcp:admin","ada","ada"]'
-  expect_json '[.client_id, .aud, .iss]' "[\"$PUBLIC_ID\",\"$RESOURCE\",\"$ISSUER\"]"
+  expect_json '[.client_id, .aud, .iss]' "[\"$ADMIN_CONSOLE\",\"$RESOURCE\",\"$ISSUER\"]"
   send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
   expect_json '[.active, .token_type]' '[true,"refresh_token"]'
   send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
@@ -301,13 +330,13 @@ check "introspection needs a confidential client: a public one, a wrong secret o
 check "revocation: another client may not revoke ada's token; her client revokes it and introspection says inactive"
   send POST /revoke "$(form token "$ADA_TOKEN" client_id "$WEB_ID" client_secret "$WEB_SECRET")" "$FORM"
   expect_oauth_error 400 unauthorized_client
-  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID" token_type_hint access_token)" "$FORM"
+  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$ADMIN_CONSOLE" token_type_hint access_token)" "$FORM"
   expect_status 200
   send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
   expect_json '.active' false
-  send POST /revoke "$(form token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  send POST /revoke "$(form token "$ADA_REFRESH" client_id "$ADMIN_CONSOLE")" "$FORM"
   expect_status 200
-  send POST /token "$(form grant_type refresh_token refresh_token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  send POST /token "$(form grant_type refresh_token refresh_token "$ADA_REFRESH" client_id "$ADMIN_CONSOLE")" "$FORM"
   expect_oauth_error 400 invalid_grant
   send POST /revoke "$(form token never-issued client_id "$PUBLIC_ID")" "$FORM"
   expect_status 200

@@ -7,6 +7,10 @@ struct AuthorizationRequest: Sendable {
     let state: String?
     let codeChallenge: String
     let resource: String
+    /// What the client asked for (its ceiling when it named no scope).
+    let asked: [String]
+    /// What of that the client may have: the asked scopes within its ceiling. A user's grant is this,
+    /// narrowed further to what the user's role allows.
     let scopes: [String]
     /// The parameters as sent, for the sign-in page to send again.
     let parameters: [(name: String, value: String)]
@@ -60,18 +64,21 @@ struct AuthorizationRequest: Sendable {
             throw fail(OAuthError.invalidRequest, "code_challenge_method must be S256; plain is not accepted.")
         }
         guard PKCE.isChallenge(challenge) else { throw fail(OAuthError.invalidRequest, "code_challenge must be 43 base64url characters.") }
-        let resource: String, scopes: [String]
+        let resource: String, asked: [String]
         do {
             resource = try settings.resource(requested: value("resource"))
-            // No ceiling here: the user consents to each request, and an MCP client registers at its first
-            // 401 with the scopes it saw then, yet must be able to step up later (MCP "Scope Challenge Handling").
-            scopes = try ScopeList.grant(requested: value("scope"), registered: client.scopes, ceiling: false)
+            asked = try ScopeList.requested(value("scope")) ?? client.ceiling
         } catch {
             throw .redirect(error, reply)
+        }
+        // RFC 6749 §3.3: the issuer may grant less than asked, and says so in the token response's scope.
+        let scopes = ScopeList.within(asked, client.ceiling)
+        guard !scopes.isEmpty else {
+            throw fail(OAuthError.invalidScope, "This client may hold only \(ScopeList.text(client.ceiling)).")
         }
         let parameters = parameterNames.compactMap { name in value(name).map { (name: name, value: $0) } }
         return Self(
             client: client, redirectURI: redirectURI, redirectURIWasSent: !sent.isEmpty, state: state, codeChallenge: challenge,
-            resource: resource, scopes: scopes, parameters: parameters)
+            resource: resource, asked: asked, scopes: scopes, parameters: parameters)
     }
 }

@@ -59,9 +59,14 @@ struct AuthorizeEndpoint: Sendable {
         guard let name = try form.value("username"), let user = DemoUser.named(name) else {
             throw OAuthError(OAuthError.accessDenied, "No such user.")
         }
+        // A person grants what their role allows, never more, whatever the client asked for.
+        let scopes = ScopeList.within(checked.scopes, user.scopes)
+        guard !scopes.isEmpty else {
+            throw OAuthError(OAuthError.accessDenied, "The user's role allows none of the scopes asked for.")
+        }
         return AuthorizationCode(
             clientID: checked.client.id, redirectURI: checked.redirectURI, redirectURIWasSent: checked.redirectURIWasSent,
-            codeChallenge: checked.codeChallenge, resource: checked.resource, scopes: checked.scopes, user: user,
+            codeChallenge: checked.codeChallenge, resource: checked.resource, scopes: scopes, user: user,
             expiresAt: settings.now() + settings.codeLifetime)
     }
 

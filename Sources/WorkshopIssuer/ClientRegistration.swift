@@ -12,8 +12,9 @@ struct ClientRegistration {
     let name: String?
     let scopes: [String]?
 
-    /// Reads the JSON object; unknown members are ignored (RFC 7591 §2).
-    init(_ metadata: [String: JSONValue]) throws(OAuthError) {
+    /// Reads the JSON object; unknown members are ignored (RFC 7591 §2). Only a client the operator
+    /// configured may ask for `mcp:admin`: anyone can register, and no one vouches for them.
+    init(_ metadata: [String: JSONValue], preconfigured: Bool = false) throws(OAuthError) {
         func invalid(_ text: String) -> OAuthError { OAuthError(OAuthError.invalidClientMetadata, text) }
         func strings(_ name: String) throws(OAuthError) -> [String]? {
             guard let value = metadata[name], value != .null else { return nil }
@@ -37,7 +38,8 @@ struct ClientRegistration {
         }
         // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code.
         let grantTypes = try strings("grant_types") ?? ["authorization_code"]
-        guard !grantTypes.isEmpty, grantTypes.allSatisfy(Self.grantTypes.contains) else {
+        // A configured resource server may use no grant at all: it only introspects or revokes.
+        guard preconfigured || !grantTypes.isEmpty, grantTypes.allSatisfy(Self.grantTypes.contains) else {
             throw invalid("grant_types may hold only authorization_code, refresh_token and client_credentials.")
         }
         let usesCode = grantTypes.contains("authorization_code")
@@ -62,6 +64,9 @@ struct ClientRegistration {
         var scopes: [String]?
         if let scope = try string("scope") {
             guard let parsed = ScopeList.parse(scope) else { throw invalid("scope may hold only \(ScopeList.supported.joined(separator: " ")).") }
+            guard preconfigured || ScopeList.within(parsed, ScopeList.defaultClientScopes) == parsed else {
+                throw invalid("A self-registered client may hold \(ScopeList.defaultClientScopes.joined(separator: " ")) at most; mcp:admin is for clients the operator configures (--clients-file).")
+            }
             scopes = parsed
         }
         (self.authMethod, self.grantTypes, self.responseTypes) = (authMethod, grantTypes, responseTypes)

@@ -1,10 +1,13 @@
-/// The registered clients, in memory: a restart forgets them, and at most `limit` are kept.
+/// The clients the issuer knows, in memory: the operator's, and at most `limit` self-registered ones,
+/// which a restart forgets.
 actor ClientRegistry {
     private var clients: [String: RegisteredClient] = [:]
+    private let preconfigured: [String: RegisteredClient]
     let limit: Int
 
-    init(limit: Int) {
+    init(limit: Int, preconfigured: [RegisteredClient] = []) {
         self.limit = limit
+        self.preconfigured = Dictionary(preconfigured.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Adds a client; fails when the registry is full, so that a flood of registrations cannot exhaust memory.
@@ -14,7 +17,7 @@ actor ClientRegistry {
     }
 
     func client(_ id: String) -> RegisteredClient? {
-        clients[id]
+        preconfigured[id] ?? clients[id]
     }
 
     var count: Int { clients.count }

@@ -14,6 +14,9 @@ struct DemoUser: Sendable, Hashable {
         all.first { $0.name == name }
     }
 
+    /// What the user's roles allow: a sign-in grants no more (RFC 6749 §3.3 lets the issuer narrow a request).
+    var scopes: [String] { Role.scopes(for: roles) }
+
     /// "alice (user)", as the banner and the sign-in page show it.
     var label: String { "\(name) (\(roles.joined(separator: ", ")))" }
 }

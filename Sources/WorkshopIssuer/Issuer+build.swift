@@ -20,7 +20,7 @@ public struct IssuerStartFailure: Error, CustomStringConvertible {
 /// The issuer as an application: the routes, where it listens, and the banner it prints once it does.
 func buildIssuerApplication(_ options: IssuerOptions) throws -> some ApplicationProtocol {
     let server = options.server
-    let settings = options.settings
+    let settings = try options.settings()
     let desk = try TokenDesk.open(options.keys.files)
     let announce = server.announce(
         "Workshop issuer",
@@ -35,6 +35,7 @@ func buildIssuerApplication(_ options: IssuerOptions) throws -> some Application
             await announce(channel)
             print("  Resources: \(settings.resources.joined(separator: ", "))")
             print("  Demo users (no passwords): \(DemoUser.all.map(\.label).joined(separator: ", "))")
+            if !settings.clients.isEmpty { print("  Configured clients: \(settings.clients.map(\.id).joined(separator: ", "))") }
             print("  Clients, codes and tokens live in memory only: a restart forgets them.")
             fflush(nil)
         },
@@ -44,7 +45,7 @@ func buildIssuerApplication(_ options: IssuerOptions) throws -> some Application
 
 /// Every route of the issuer, in one place.
 func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<BasicRequestContext> {
-    let registry = ClientRegistry(limit: settings.limits.clients)
+    let registry = ClientRegistry(limit: settings.limits.clients, preconfigured: settings.clients)
     let store = GrantStore(settings: settings)
     let authenticator = ClientAuthenticator(registry: registry)
     let reader = AccessTokenReader(desk: desk)

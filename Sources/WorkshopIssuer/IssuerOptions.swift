@@ -28,6 +28,13 @@ public struct IssuerOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("token-lifetime"), help: ArgumentHelp("Access-token lifetime in seconds, 60 to 86400.", valueName: "seconds"))
     var tokenLifetime = 3600
 
+    @Option(
+        name: .customLong("clients-file"),
+        help: ArgumentHelp(
+            "A JSON file of clients you configure in advance (see below); only these may hold mcp:admin.",
+            valueName: "file"))
+    var clientsFile: String?
+
     @Option(name: .customLong("log-level"), help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -49,10 +56,12 @@ public struct IssuerOptions: ParsableArguments, Sendable {
     /// The same options in the shape the steps use, for the base URL, logger, binding and banner.
     var server: ServerOptions { ServerOptions(host: host, port: port, publicURL: publicURL, logLevel: logLevel) }
 
-    /// What the issuer needs at run time; repeated resources collapse to one.
-    var settings: IssuerSettings {
+    /// What the issuer needs at run time, with the clients file read; repeated resources collapse to one.
+    func settings() throws -> IssuerSettings {
         var unique: [String] = []
         for resource in resources where !unique.contains(resource) { unique.append(resource) }
-        return IssuerSettings(issuer: server.baseURL, resources: unique, tokenLifetime: tokenLifetime)
+        var settings = IssuerSettings(issuer: server.baseURL, resources: unique, tokenLifetime: tokenLifetime)
+        if let clientsFile { settings.clients = try ClientsFile.load(clientsFile, now: settings.now()) }
+        return settings
     }
 }

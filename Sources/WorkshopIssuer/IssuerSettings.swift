@@ -13,6 +13,8 @@ struct IssuerSettings: Sendable {
     /// A refresh token lives a day from its issue; each use returns a new one.
     var refreshLifetime = 86_400
     var limits = Limits()
+    /// The clients the operator configured (`--clients-file`); they are never forgotten.
+    var clients: [RegisteredClient] = []
     /// Seconds since 1970, whole; tests move it.
     var now: @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
 
@@ -27,9 +29,6 @@ struct IssuerSettings: Sendable {
         /// The largest form or JSON body accepted, in bytes.
         var bodyBytes = 16 * 1024
     }
-
-    /// What a client gets when it neither asks for scopes nor registered any: an ordinary user's.
-    static let defaultScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
 
     func url(_ path: String) -> String { issuer + path }
 }

@@ -12,9 +12,7 @@ struct RegistrationEndpoint: Sendable {
             let registration = try ClientRegistration(metadata)
             let secret = registration.authMethod == .none ? nil : Secret.random()
             let client = RegisteredClient(
-                id: Secret.random(bits: 128), secretDigest: secret.map(Secret.digest), authMethod: registration.authMethod,
-                redirectURIs: registration.redirectURIs, grantTypes: registration.grantTypes,
-                responseTypes: registration.responseTypes, name: registration.name, scopes: registration.scopes,
+                id: Secret.random(bits: 128), secretDigest: secret.map(Secret.digest), registration: registration,
                 issuedAt: settings.now())
             try await registry.add(client)
             context.logger.info(
@@ -22,6 +20,7 @@ struct RegistrationEndpoint: Sendable {
                 metadata: [
                     "client_id": "\(client.id)", "auth_method": "\(client.authMethod.rawValue)",
                     "grant_types": "\(client.grantTypes.joined(separator: " "))", "redirect_uris": "\(client.redirectURIs.count)",
+                    "scope": "\(ScopeList.text(client.ceiling))",
                 ])
             return IssuerReply.json(client.information(secret: secret), status: .created)
         } catch {

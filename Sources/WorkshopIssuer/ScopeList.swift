@@ -2,6 +2,8 @@
 public enum ScopeList {
     /// Every scope this issuer knows (RFC 8414 `scopes_supported`), in the order it lists them.
     public static let supported = ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"]
+    /// The ceiling of a client that registered no scope: what an ordinary user may hold, never `mcp:admin`.
+    public static let defaultClientScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
 
     /// The scopes in the order `supported` lists them, each once; nil when one is unknown or the text is empty.
     static func parse(_ text: String) -> [String]? {
@@ -10,17 +12,18 @@ public enum ScopeList {
         return supported.filter(tokens.contains)
     }
 
-    /// What to grant: the requested scopes (the registered ones when none are asked for). With `ceiling`,
-    /// they must lie within what the client registered (RFC 7591 §2 allows either reading).
-    static func grant(requested: String?, registered: [String]?, ceiling: Bool) throws(OAuthError) -> [String] {
-        guard let requested else { return registered ?? IssuerSettings.defaultScopes }
-        guard let scopes = parse(requested) else {
+    /// The scopes a request asks for: nil when it names none; invalid_scope when one is unknown.
+    static func requested(_ text: String?) throws(OAuthError) -> [String]? {
+        guard let text else { return nil }
+        guard let scopes = parse(text) else {
             throw OAuthError(OAuthError.invalidScope, "Unknown scope: this issuer knows \(supported.joined(separator: " ")).")
         }
-        if ceiling, let registered, !scopes.allSatisfy(registered.contains) {
-            throw OAuthError(OAuthError.invalidScope, "The client did not register for every scope it asks for.")
-        }
         return scopes
+    }
+
+    /// The scopes of `scopes` that `allowed` also holds, in `supported` order.
+    static func within(_ scopes: [String], _ allowed: [String]) -> [String] {
+        scopes.filter(allowed.contains)
     }
 
     static func text(_ scopes: [String]) -> String { scopes.joined(separator: " ") }

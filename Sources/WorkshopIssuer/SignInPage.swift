@@ -5,12 +5,21 @@ struct SignInPage {
     let users: [DemoUser]
 
     func render() -> String {
-        let scopes = request.scopes.map { "<li><code>\(HTML.escape($0))</code></li>" }.joined()
+        let scopes = request.asked.map { scope in
+            let refused = request.scopes.contains(scope) ? "" : " (not for this client: it may hold only \(ScopeList.text(request.client.ceiling)))"
+            return "<li><code>\(HTML.escape(scope))</code>\(HTML.escape(refused))</li>"
+        }.joined()
         let hidden = request.parameters.map {
             #"<input type="hidden" name="\#(HTML.escape($0.name))" value="\#(HTML.escape($0.value))">"#
         }.joined(separator: "\n")
-        let buttons = users.map {
-            #"<button type="submit" name="username" value="\#(HTML.escape($0.name))">Sign in as \#(HTML.escape($0.label)) and approve</button>"#
+        // Each person is shown what they would really grant: the client's share, narrowed to their role.
+        let buttons = users.map { user in
+            let grant = ScopeList.within(request.scopes, user.scopes)
+            let value = HTML.escape(user.name), label = HTML.escape(user.label)
+            guard !grant.isEmpty else {
+                return #"<button type="submit" name="username" value="\#(value)" disabled>\#(label) may hold none of these scopes</button>"#
+            }
+            return #"<button type="submit" name="username" value="\#(value)">Sign in as \#(label) and approve: \#(HTML.escape(ScopeList.text(grant)))</button>"#
         }.joined(separator: "\n")
         return HTML.page(
             title: "Sign in: workshop issuer",

@@ -30,8 +30,12 @@ extension TokenEndpoint {
         guard client.isConfidential, client.allows(grant: "client_credentials") else {
             throw OAuthError(OAuthError.unauthorizedClient, "Only a confidential client registered for client_credentials may use it.")
         }
-        // No user consents to a client_credentials grant: the registered scope is the ceiling.
-        let scopes = try ScopeList.grant(requested: form.value("scope"), registered: client.scopes, ceiling: true)
+        // No user consents to a client_credentials grant: the client gets its ceiling or less, and asking
+        // for more is an error rather than a silent narrowing, since no person chose it.
+        let scopes = try ScopeList.requested(form.value("scope")) ?? client.ceiling
+        guard ScopeList.within(scopes, client.ceiling) == scopes else {
+            throw OAuthError(OAuthError.invalidScope, "This client may hold only \(ScopeList.text(client.ceiling)).")
+        }
         let resource = try settings.resource(requested: form.value("resource"))
         return try await store.issueToClient(client.id, scopes: scopes, resource: resource)
     }

@@ -16,10 +16,21 @@ struct IssuerHarness: Sendable {
     let client: any TestClientProtocol
     let desk: TokenDesk
 
-    /// Settings of an issuer for two resources, with a clock a test may move.
+    /// A client the operator configured: a public admin console that may hold mcp:admin.
+    static let adminConsole = "admin-console"
+    static let configuredClients = """
+        {"clients": [
+          {"client_id": "admin-console", "client_name": "Admin console", "token_endpoint_auth_method": "none",
+           "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
+           "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+        ]}
+        """
+
+    /// Settings of an issuer for two resources, with the configured clients and a clock a test may move.
     static func settings(clock: TestClock = TestClock(), change: (inout IssuerSettings) -> Void = { _ in }) -> IssuerSettings {
         var settings = IssuerSettings(issuer: issuer, resources: resources)
         settings.now = { clock.now }
+        settings.clients = try! ClientsFile.parse(Data(configuredClients.utf8), now: clock.now, source: "test")
         change(&settings)
         return settings
     }

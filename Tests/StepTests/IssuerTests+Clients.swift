@@ -37,27 +37,6 @@ extension IssuerTests {
         }
     }
 
-    @Test("a user's sign-in may grant more than the client registered (step-up); client_credentials may not")
-    func registeredScopeBoundsOnlyClientCredentials() async throws {
-        try await Harness.run { issuer in
-            let registered = try await issuer.register([
-                "token_endpoint_auth_method": "none", "redirect_uris": ["http://127.0.0.1/callback"],
-                "scope": "mcp:read mcp:tools mcp:prompts",
-            ])
-            let id = try #require(registered.json["client_id"]?.stringValue)
-            let stepUp = try await issuer.tokens(id, username: "ada", [("scope", "mcp:read mcp:tools mcp:prompts mcp:admin")])
-            #expect(stepUp.json["scope"] == "mcp:read mcp:tools mcp:prompts mcp:admin")
-            let confidential = try await issuer.register([
-                "token_endpoint_auth_method": "client_secret_post", "grant_types": ["client_credentials"], "scope": "mcp:read",
-            ])
-            let form = [
-                ("grant_type", "client_credentials"), ("client_id", confidential.json["client_id"]?.stringValue ?? ""),
-                ("client_secret", confidential.json["client_secret"]?.stringValue ?? ""), ("scope", "mcp:read mcp:admin"),
-            ]
-            #expect(try await issuer.post("/token", form).error == "invalid_scope")
-        }
-    }
-
     @Test("a confidential client that fails to authenticate gets 401 invalid_client with a Basic challenge")
     func clientAuthenticationFailures() async throws {
         try await Harness.run { issuer in

@@ -11,12 +11,12 @@ extension IssuerTests {
     @Test("refresh tokens rotate; a rotated one used again is invalid_grant and revokes the whole grant")
     func refreshRotation() async throws {
         try await Harness.run { issuer in
-            let client = try await issuer.client()
+            let client = Harness.adminConsole
             let resourceServer = try await issuer.client("client_secret_post", grantTypes: ["client_credentials"])
-            let first = try await issuer.tokens(client.id, username: "ada", [("scope", "mcp:read mcp:admin")])
+            let first = try await issuer.tokens(client, username: "ada", [("scope", "mcp:read mcp:admin")])
             let refresh = { (token: JSONValue?, extra: [(String, String)]) in
                 try await issuer.post("/token", [
-                    ("grant_type", "refresh_token"), ("refresh_token", token?.stringValue ?? ""), ("client_id", client.id),
+                    ("grant_type", "refresh_token"), ("refresh_token", token?.stringValue ?? ""), ("client_id", client),
                 ] + extra)
             }
             #expect(try await refresh(first.json["refresh_token"], [("scope", "mcp:read mcp:tools")]).error == "invalid_scope")

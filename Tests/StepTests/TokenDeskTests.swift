@@ -154,6 +154,23 @@ struct TokenDeskTests {
         #expect(options(help).subtracting(mintOptions).subtracting(["--help"]).isEmpty, "not options of mint")
     }
 
+    @Test("serve --help documents the clients file with an example the issuer accepts; a bad file stops it with exit 2")
+    func clientsFileIsDocumented() throws {
+        let help = try DeskRun.run(["serve", "--help"]).stdout
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.contains(#"{"clients": ["#) })
+        let end = try #require(lines[start...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "]}" })
+        let example = lines[start...end].joined(separator: "\n")
+        let clients = try ClientsFile.parse(Data(example.utf8), now: 0, source: "serve --help")
+        #expect(clients.map(\.id) == ["admin-console"] && clients[0].ceiling.contains("mcp:admin"))
+
+        let file = TestKeys.emptyFolder().directory.appendingPathExtension("json")
+        try Data(#"{"clients": [{"client_id": "x", "token_endpoint_auth_method": "none", "grant_types": [], "scope": "mcp:root"}]}"#.utf8).write(to: file)
+        let run = try DeskRun.run(["serve", "--port", "1", "--clients-file", file.path, "--keys-dir", TestKeys.files.directory.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--clients-file \(file.path): clients[0] (x): scope may hold only"))
+    }
+
     @Test("corrupt key files are reported with exit 2 and never overwritten")
     func corruptKeysAreNotOverwritten() throws {
         let files = TestKeys.emptyFolder()
