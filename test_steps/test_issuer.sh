@@ -82,15 +82,23 @@ pkce() {
   CHALLENGE="$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | b64url)"
 }
 
-# authorize CLIENT_ID USERNAME [NAME VALUE...] — the scripted sign-in: POST /authorize, approving, with
-# PKCE for VERIFIER; sets CODE from the redirect.
+# authorize CLIENT_ID USERNAME [NAME VALUE...] — the sign-in as a browser does it, with PKCE for VERIFIER:
+# GET /authorize shows the page; its form goes back with the page's token (csrf_token), from the
+# issuer's own origin, approving as USERNAME. Sets CODE from the redirect. When the GET does not show
+# the page (an error page or a redirect), that answer is the last response and CODE is empty.
 authorize() {
-  local client=$1 user=$2
+  local client=$1 user=$2 request
   shift 2
-  send POST /authorize "$(form response_type code client_id "$client" code_challenge "$CHALLENGE" \
-    code_challenge_method S256 username "$user" consent approve "$@")" "$FORM"
+  request="$(form response_type code client_id "$client" code_challenge "$CHALLENGE" code_challenge_method S256 "$@")"
+  send GET "/authorize?$request" ""
+  CODE=""
+  [[ "$LAST_STATUS" == 200 ]] || return 0
+  send POST /authorize "$request&$(form csrf_token "$(form_token)" username "$user" consent approve)" "$FORM" "Origin: $ISSUER"
   CODE="$(redirect_param code)"
 }
+
+# form_token — the token in the last response's sign-in page (its forms' hidden csrf_token).
+form_token() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' <<<"$LAST_BODY" | head -n 1; }
 
 # expect_oauth_error STATUS ERROR — a JSON OAuth error response (RFC 6749 §5.2).
 expect_oauth_error() {
@@ -209,7 +217,9 @@ check "GET /authorize shows a sign-in page: the client's name escaped, the scope
     "" "Accept: text/html"
   expect_status 200
   expect_content_type text/html
-  for text in "Script &lt;app&gt;" "mcp:tools" 'value="alice"' 'value="gus"' 'value="deny"' "without passwords"; do
+  for text in "Script &lt;app&gt;</strong> (the name it gave itself, not verified)" "Client id <code>$PUBLIC_ID</code>" \
+    'name="csrf_token"' 'name="withhold" value="mcp:tools"' "approve: mcp:read mcp:tools mcp:prompts<" \
+    "Sign in as gus (guest) and approve: mcp:read<" 'value="deny"' "without passwords"; do
     if [[ "$LAST_BODY" != *"$text"* ]]; then fail "a page with: $text" "$(shorten "$LAST_BODY")"; fi
   done
   expectation_passed
@@ -252,8 +262,7 @@ check "the same code again is invalid_grant, and the refresh token it gave is re
   expect_oauth_error 400 invalid_grant
 
 check "PKCE: plain is refused at the redirect URI (invalid_request), a wrong verifier at the token endpoint (invalid_grant)"
-  send POST /authorize "$(form response_type code client_id "$PUBLIC_ID" code_challenge "$VERIFIER" \
-    code_challenge_method plain username alice consent approve)" "$FORM"
+  send GET "/authorize?$(form response_type code client_id "$PUBLIC_ID" code_challenge "$VERIFIER" code_challenge_method plain)" ""
   expect_status 302
   [[ "$(redirect_param error)" == invalid_request && -z "$(redirect_param code)" ]] \
     || fail "error=invalid_request and no code" "Location: $(header_value Location)"
@@ -263,6 +272,30 @@ check "PKCE: plain is refused at the redirect URI (invalid_request), a wrong ver
   send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" \
     code_verifier "$(openssl rand 32 | b64url)")" "$FORM"
   expect_oauth_error 400 invalid_grant
+
+check "the sign-in form is refused with 403 when another site posts it, or when it lacks its page's token; no code"
+  pkce
+  request="$(form response_type code client_id "$PUBLIC_ID" code_challenge "$CHALLENGE" code_challenge_method S256)"
+  send GET "/authorize?$request" ""
+  token="$(form_token)"
+  send POST /authorize "$request&$(form csrf_token "$token" username ada consent approve)" "$FORM" "Origin: https://attacker.example"
+  expect_status 403
+  expect_no_header Location
+  send POST /authorize "$request&$(form csrf_token "$token" username ada consent approve)" "$FORM" "Sec-Fetch-Site: cross-site"
+  expect_status 403
+  send POST /authorize "$request&$(form username ada consent approve)" "$FORM"
+  expect_status 403
+  expect_no_header Location
+
+check "CORS: pages on this machine may call /register and /token, other sites may not; /introspect answers no page"
+  send OPTIONS /register "" "Origin: https://attacker.example" "Access-Control-Request-Method: POST"
+  expect_status 403
+  expect_no_header Access-Control-Allow-Origin
+  send OPTIONS /token "" "Origin: http://localhost:6274" "Access-Control-Request-Method: POST"
+  expect_status 204
+  expect_header Access-Control-Allow-Origin http://localhost:6274
+  send POST /introspect "$(form token x)" "$FORM" "Origin: http://localhost:6274"
+  expect_status 403
 
 check "an unregistered redirect URI is a 400 to the person, never a redirect; an unknown resource is invalid_target"
   authorize "$PUBLIC_ID" alice redirect_uri https://evil.example/callback

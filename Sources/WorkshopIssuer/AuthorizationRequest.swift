@@ -50,7 +50,10 @@ struct AuthorizationRequest: Sendable {
         if (form.values["resource"] ?? []).filter({ !$0.isEmpty }).count > 1 {
             throw fail(OAuthError.invalidTarget, "Ask for one resource per request.")
         }
-        if let repeated = form.repeatedNames.first { throw fail(OAuthError.invalidRequest, "\(repeated) was sent more than once.") }
+        // RFC 6749 §3.1: no parameter twice; the page's own checkboxes, `withhold`, are a list.
+        if let repeated = form.repeatedNames.first(where: { $0 != "withhold" }) {
+            throw fail(OAuthError.invalidRequest, "\(repeated) was sent more than once.")
+        }
         guard state == sentState else { throw fail(OAuthError.invalidRequest, "state is longer than \(maxStateLength) bytes.") }
         let value = { (name: String) in (try? form.value(name)) ?? nil }
         guard let responseType = value("response_type") else { throw fail(OAuthError.invalidRequest, "response_type is required.") }
@@ -76,9 +79,14 @@ struct AuthorizationRequest: Sendable {
         guard !scopes.isEmpty else {
             throw fail(OAuthError.invalidScope, "This client may hold only \(ScopeList.text(client.ceiling)).")
         }
-        let parameters = parameterNames.compactMap { name in value(name).map { (name: name, value: $0) } }
         return Self(
             client: client, redirectURI: redirectURI, redirectURIWasSent: !sent.isEmpty, state: state, codeChallenge: challenge,
-            resource: resource, asked: asked, scopes: scopes, parameters: parameters)
+            resource: resource, asked: asked, scopes: scopes, parameters: parameters(of: form))
+    }
+
+    /// The authorization request's parameters in `form`, in a fixed order: what the sign-in page sends
+    /// again, and what its form token is bound to.
+    static func parameters(of form: FormParameters) -> [(name: String, value: String)] {
+        parameterNames.flatMap { name in form.values[name, default: []].filter { !$0.isEmpty }.map { (name: name, value: $0) } }
     }
 }

@@ -1,11 +1,13 @@
 import Hummingbird
 
-/// `/authorize` (RFC 6749 §3.1, §4.1): GET shows the sign-in page; POST with the same parameters plus
-/// `username` and `consent=approve|deny` decides, and sends the code (or an error) to the client's redirect URI.
+/// `/authorize` (RFC 6749 §3.1, §4.1): GET shows the sign-in page; its form posts the same parameters plus
+/// its token, `username`, `consent=approve|deny` and any scopes to `withhold`. The decision, a code or an
+/// error, goes to the client's redirect URI.
 struct AuthorizeEndpoint: Sendable {
     let settings: IssuerSettings
     let registry: ClientRegistry
     let store: GrantStore
+    let signInGuard: SignInGuard
     static let maxQueryLength = 8192
 
     func show(_ request: Request, context: some RequestContext) async -> Response {
@@ -15,7 +17,7 @@ struct AuthorizeEndpoint: Sendable {
         }
         do {
             let checked = try await AuthorizationRequest.check(form, registry: registry, settings: settings)
-            return IssuerReply.html(SignInPage(request: checked, users: DemoUser.all).render())
+            return IssuerReply.html(SignInPage(request: checked, users: DemoUser.all, token: signInGuard.token(for: form)).render())
         } catch {
             return answer(error, request, context)
         }
@@ -28,6 +30,7 @@ struct AuthorizeEndpoint: Sendable {
         } catch {
             return refuse(request, error, context)
         }
+        if let refusal = signInGuard.refusal(request.headers, form) { return refuse(request, refusal, context) }
         do throws(AuthorizationRequest.Failure) {
             let checked = try await AuthorizationRequest.check(form, registry: registry, settings: settings)
             let reply = AuthorizationRedirect(uri: checked.redirectURI, state: checked.state, issuer: settings.issuer)
@@ -59,11 +62,14 @@ struct AuthorizeEndpoint: Sendable {
         guard let name = try form.value("username"), let user = DemoUser.named(name) else {
             throw OAuthError(OAuthError.accessDenied, "No such user.")
         }
-        // A person grants what their role allows, never more, whatever the client asked for.
-        let scopes = ScopeList.within(checked.scopes, user.scopes)
-        guard !scopes.isEmpty else {
+        // A person grants what their role allows, never more, whatever the client asked for, and may withhold some.
+        let allowed = ScopeList.within(checked.scopes, user.scopes)
+        guard !allowed.isEmpty else {
             throw OAuthError(OAuthError.accessDenied, "The user's role allows none of the scopes asked for.")
         }
+        let withheld = form.values["withhold", default: []]
+        let scopes = allowed.filter { !withheld.contains($0) }
+        guard !scopes.isEmpty else { throw OAuthError(OAuthError.accessDenied, "The user withheld every scope.") }
         return AuthorizationCode(
             clientID: checked.client.id, redirectURI: checked.redirectURI, redirectURIWasSent: checked.redirectURIWasSent,
             codeChallenge: checked.codeChallenge, resource: checked.resource, scopes: scopes, user: user,
@@ -80,7 +86,7 @@ struct AuthorizeEndpoint: Sendable {
         }
     }
 
-    /// 400 to the person, never a redirect: as a page for a browser, as JSON for anything else.
+    /// 400 (or 403) to the person, never a redirect: as a page for a browser, as JSON for anything else.
     private func refuse(_ request: Request, _ error: OAuthError, _ context: some RequestContext) -> Response {
         context.logger.info("Authorization request refused without a redirect", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)"])
         let wantsHTML = request.headers[values: .accept].contains { $0.contains("text/html") }

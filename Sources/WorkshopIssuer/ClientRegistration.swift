@@ -58,8 +58,8 @@ struct ClientRegistration {
             throw OAuthError(OAuthError.invalidRedirectURI, "Each redirect URI must be https, or http on 127.0.0.1, [::1] or localhost, without a fragment.")
         }
         let name = try string("client_name")
-        if let name, name.count > Self.maxNameLength || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw invalid("client_name must be at most \(Self.maxNameLength) characters, without control characters.")
+        if let name, name.count > Self.maxNameLength || name.unicodeScalars.contains(where: Self.isHidden) {
+            throw invalid("client_name must be at most \(Self.maxNameLength) characters, without control or format characters (such as bidi overrides).")
         }
         var scopes: [String]?
         if let scope = try string("scope") {
@@ -71,5 +71,14 @@ struct ClientRegistration {
         }
         (self.authMethod, self.grantTypes, self.responseTypes) = (authMethod, grantTypes, responseTypes)
         (self.redirectURIs, self.name, self.scopes) = (redirectURIs, name?.isEmpty == true ? nil : name, scopes)
+    }
+
+    /// Characters that change how a name reads without being seen: controls, format characters (U+202E
+    /// reverses the text after it), separators other than the space, and code points with no meaning yet.
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: true
+        default: false
+        }
     }
 }

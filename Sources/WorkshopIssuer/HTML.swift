@@ -29,6 +29,7 @@ enum HTML {
         body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4 }
         button { display: block; width: 100%; margin: .4rem 0; padding: .6rem; font-size: 1rem; cursor: pointer }
         .deny { background: #eee } .note { color: #555; font-size: .9rem } code { word-break: break-all }
+        fieldset { margin: .6rem 0; border: 1px solid #ccc } label { margin-right: 1rem; white-space: nowrap }
         </style>
         </head>
         <body>

@@ -50,7 +50,7 @@ func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<Basi
     let authenticator = ClientAuthenticator(registry: registry)
     let reader = AccessTokenReader(desk: desk)
     let metadata = IssuerMetadata(settings: settings)
-    let authorize = AuthorizeEndpoint(settings: settings, registry: registry, store: store)
+    let authorize = AuthorizeEndpoint(settings: settings, registry: registry, store: store, signInGuard: SignInGuard(settings: settings))
     let token = TokenEndpoint(
         settings: settings, authenticator: authenticator, store: store, minter: AccessTokenMinter(desk: desk, settings: settings))
     let register = RegistrationEndpoint(settings: settings, registry: registry)
@@ -60,8 +60,7 @@ func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<Basi
 
     let router = Router()
     router.addMiddleware { RequestLogger() }
-    // Browser-based clients read the metadata and call the endpoints from another origin; no cookies are involved.
-    router.addMiddleware { CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType], allowMethods: [.get, .post]) }
+    router.addMiddleware { OriginPolicy(origin: PublicURL.origin(of: settings.issuer) ?? settings.issuer) }
     router.get("/health") { _, _ in IssuerReply.json(["status": "ok", "server": "workshop-issuer"], cache: "no-cache") }
     for path in IssuerMetadata.paths {
         router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }

@@ -12,6 +12,8 @@ struct IssuerSettings: Sendable {
     var codeLifetime = 60
     /// A refresh token lives a day from its issue; each use returns a new one.
     var refreshLifetime = 86_400
+    /// How long a sign-in page may stay open before its form is refused.
+    var signInPageLifetime = 600
     var limits = Limits()
     /// The clients the operator configured (`--clients-file`); they are never forgotten.
     var clients: [RegisteredClient] = []

@@ -93,21 +93,35 @@ struct IssuerHarness: Sendable {
         return (id, reply.json["client_secret"]?.stringValue)
     }
 
-    /// The scripted sign-in: POST /authorize with PKCE for `verifier`, approving as `username`.
+    /// The sign-in as a browser does it, with PKCE for `verifier`: GET /authorize shows the page, and its
+    /// form goes back with the page's token, from the issuer's own origin, as `username` deciding
+    /// `consent`. When the issuer answers the GET with anything but the page, that answer is returned.
     func authorize(
         _ clientID: String, verifier: String, username: String = "alice", consent: String = "approve",
-        _ extra: [(String, String)] = []
+        _ extra: [(String, String)] = [], withhold: [String] = []
     ) async throws -> Reply {
-        try await post("/authorize", [
+        let request = [
             ("response_type", "code"), ("client_id", clientID), ("code_challenge", Self.challenge(verifier)),
-            ("code_challenge_method", "S256"), ("username", username), ("consent", consent),
-        ] + extra)
+            ("code_challenge_method", "S256"),
+        ] + extra
+        let page = try await send(.get, "/authorize?" + FormParameters.encode(request))
+        guard page.status == .ok, let token = Self.formToken(in: page.text) else { return page }
+        let decision = [("csrf_token", token), ("username", username), ("consent", consent)] + withhold.map { ("withhold", $0) }
+        return try await post("/authorize", request + decision, headers: [.origin: Self.issuer])
+    }
+
+    /// The token a sign-in page's forms carry.
+    static func formToken(in page: String) -> String? {
+        guard let start = page.range(of: #"name="csrf_token" value=""#)?.upperBound,
+            let end = page[start...].firstIndex(of: "\"")
+        else { return nil }
+        return String(page[start..<end])
     }
 
     /// Signs in and exchanges the code: the token response.
-    func tokens(_ clientID: String, username: String = "alice", _ extra: [(String, String)] = []) async throws -> Reply {
+    func tokens(_ clientID: String, username: String = "alice", _ extra: [(String, String)] = [], withhold: [String] = []) async throws -> Reply {
         let verifier = Self.verifier()
-        let code = try await authorize(clientID, verifier: verifier, username: username, extra).redirect["code"] ?? "none"
+        let code = try await authorize(clientID, verifier: verifier, username: username, extra, withhold: withhold).redirect["code"] ?? "none"
         return try await post("/token", [("grant_type", "authorization_code"), ("code", code), ("client_id", clientID), ("code_verifier", verifier)])
     }
 

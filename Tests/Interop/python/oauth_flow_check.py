@@ -14,7 +14,8 @@ A simulated user (oauth_sign_in.py) signs in where a browser would open.
 
 Default          Sign in as --user (alice), list tools, call whoami: it must name
                  the user. Exactly one sign-in.
---grant-scope S  At the first sign-in the user grants only S (say mcp:read). A
+--grant-scope S  At the first sign-in the user grants only S (say mcp:read),
+                 withholding the rest with the page's checkboxes. A
                  tools/call is then refused with 403 insufficient_scope, and the
                  SDK steps up: a second sign-in, asking for mcp:tools, which the
                  user grants; the call then succeeds. Exactly two sign-ins.
