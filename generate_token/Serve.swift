@@ -18,6 +18,11 @@ struct Serve: AsyncParsableCommand {
             restart, while access tokens stay valid until they expire. A client registered without grant_types \
             may use authorization_code only, and so gets no refresh token (RFC 7591 §2).
 
+            One client's load is its own: a client may hold 10 unredeemed codes, 25 grants and 100 recorded \
+            access tokens; beyond that it alone is answered 429 with Retry-After. client_credentials tokens are \
+            not recorded. A self-registered client that got no token within 10 minutes is forgotten when room \
+            is needed, and a grant ends 30 days after its sign-in however often it is refreshed.
+
             Every grant lies within the client's scope: the one it registered, or mcp:read mcp:tools \
             mcp:prompts when it registered none. A user's sign-in grants no more than the user's role allows \
             (admin: all four scopes; user: mcp:read mcp:tools mcp:prompts; guest: mcp:read). A self-registered \

@@ -374,6 +374,29 @@ check "revocation: another client may not revoke ada's token; her client revokes
   send POST /revoke "$(form token never-issued client_id "$PUBLIC_ID")" "$FORM"
   expect_status 200
 
+# --- One client's load is its own ---
+
+check "a client that holds 25 grants, its limit, gets 429 with Retry-After; another client still signs in"
+  register '{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none",
+             "grant_types":["authorization_code","refresh_token"]}'
+  GREEDY_ID="$(jq -r .client_id <<<"$LAST_BODY")"
+  for _ in $(seq 25); do
+    pkce
+    authorize "$GREEDY_ID" alice
+    send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$GREEDY_ID" code_verifier "$VERIFIER")" "$FORM"
+    expect_status 200
+  done
+  pkce
+  authorize "$GREEDY_ID" alice
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$GREEDY_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_oauth_error 429 temporarily_unavailable
+  [[ "$(header_value Retry-After)" =~ ^[1-9][0-9]*$ ]] || fail "Retry-After: <seconds>" "Retry-After: $(header_value Retry-After)"
+  expectation_passed
+  pkce
+  authorize "$PUBLIC_ID" bob
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_status 200
+
 # --- Hostile input ---
 
 check "bad input gets standard errors, never a 500: repeated, non-UTF-8, bad Basic, wrong type, too large"

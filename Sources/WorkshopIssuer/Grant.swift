@@ -13,6 +13,8 @@ struct Grant: Sendable {
     var revoked = false
     /// The one live refresh token; the rotated ones are kept apart, to detect their reuse.
     var refreshToken: String?
+    /// Its spent code and rotated refresh tokens (keys of `GrantStore.spent`), oldest first.
+    var spent: [String] = []
     var refreshExpiresAt = 0
     var refreshIssuedAt = 0
 

@@ -30,7 +30,7 @@ extension GrantStore {
             accessTokens[jti]?.revoked = true
             return
         }
-        try makeRoom()
-        accessTokens[jti] = AccessRecord(clientID: clientID, grantID: nil, expiresAt: expiresAt, revoked: true)
+        try makeRoom(for: clientID, accessTokens: 1)
+        add(access: AccessRecord(clientID: clientID, grantID: nil, expiresAt: expiresAt, revoked: true), jti: jti)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Codes, grants, refresh tokens and issued access tokens, in memory only and within `IssuerSettings.Limits`.
-/// Being an actor, it decides each redemption atomically: a code or refresh token is spent exactly once.
+/// Codes, grants, refresh tokens and issued access tokens, in memory only, within limits per client
+/// and in all (`IssuerSettings.Limits`, `GrantStore+Room`). Being an actor, it decides each
+/// redemption atomically: a code or refresh token is spent exactly once.
 actor GrantStore {
     let settings: IssuerSettings
     var codes: [String: AuthorizationCode] = [:]
@@ -9,8 +10,19 @@ actor GrantStore {
     /// Live refresh token → the id of its grant.
     var refreshTokens: [String: String] = [:]
     /// Spent codes ("code:…") and rotated refresh tokens ("refresh:…") → the grant to revoke if they come back.
-    var spent: [String: (grantID: String?, until: Int)] = [:]
+    var spent: [String: String] = [:]
+    /// Access tokens issued from a grant, and any revoked one, by `jti`. A client_credentials token needs
+    /// no record: it has no grant to revoke it with, and an unrecorded token is judged by its signature.
     var accessTokens: [String: AccessRecord] = [:]
+    /// What each client holds of the above, so that its limits are counted without a scan.
+    var holdings: [String: Holdings] = [:]
+
+    struct Holdings {
+        var codes: Set<String> = []
+        var grants: Set<String> = []
+        var accessTokens: Set<String> = []
+        var isEmpty: Bool { codes.isEmpty && grants.isEmpty && accessTokens.isEmpty }
+    }
 
     /// What the token endpoint needs to sign and answer.
     struct Issued: Sendable {
@@ -28,10 +40,9 @@ actor GrantStore {
 
     /// Keeps a new code and returns its value: 256 random bits.
     func save(_ code: AuthorizationCode) throws(OAuthError) -> String {
-        if codes.count >= settings.limits.pendingCodes { prune() }
-        guard codes.count < settings.limits.pendingCodes else { throw OAuthError.full("authorization codes") }
+        try makeRoom(for: code.clientID, codes: 1)
         let value = Secret.random()
-        codes[value] = code
+        add(code: code, value: value)
         return value
     }
 
@@ -40,26 +51,20 @@ actor GrantStore {
         code value: String, clientID: String, refresh: Bool, check: @Sendable (AuthorizationCode) throws(OAuthError) -> Void
     ) throws(OAuthError) -> Issued {
         let now = settings.now()
-        if let spent = spent["code:" + value] {
-            if let grantID = spent.grantID { revokeGrant(grantID) }
+        if let grantID = spent["code:" + value] {
+            revokeGrant(grantID)
             throw OAuthError(OAuthError.invalidGrant, "The authorization code was already used; tokens issued from it are revoked.")
         }
         guard let code = codes[value], code.clientID == clientID, code.expiresAt > now else {
             throw OAuthError(OAuthError.invalidGrant, "The authorization code is unknown, expired, or was issued to another client.")
         }
-        try makeRoom()
-        codes[value] = nil
-        do {
-            try check(code)
-        } catch {
-            markSpent("code:" + value, grantID: nil, until: code.expiresAt)
-            throw error
-        }
+        try makeRoom(for: clientID, grants: 1, accessTokens: 1)
+        remove(code: value)
+        try check(code)
         let grantID = Secret.random(bits: 128)
-        grants[grantID] = Grant(
-            clientID: clientID, user: code.user, scopes: code.scopes, resources: [code.resource], issuedAt: now, expiresAt: now)
+        add(grant: Grant(clientID: clientID, user: code.user, scopes: code.scopes, resources: [code.resource], issuedAt: now, expiresAt: now), id: grantID)
         let issued = issue(grantID: grantID, scopes: code.scopes, resource: code.resource, refresh: refresh, now: now)
-        markSpent("code:" + value, grantID: grantID, until: grants[grantID]?.expiresAt ?? now)
+        markSpent("code:" + value, grantID: grantID)
         return issued
     }
 
@@ -69,47 +74,48 @@ actor GrantStore {
         check: @Sendable (Grant) throws(OAuthError) -> (scopes: [String], resource: String)
     ) throws(OAuthError) -> Issued {
         let now = settings.now()
-        if let spent = spent["refresh:" + value] {
-            if let grantID = spent.grantID { revokeGrant(grantID) }
+        if let grantID = spent["refresh:" + value] {
+            revokeGrant(grantID)
             throw OAuthError(OAuthError.invalidGrant, "The refresh token was already used; its grant is revoked.")
         }
         guard let grantID = refreshTokens[value], let grant = grants[grantID], grant.clientID == clientID,
             !grant.revoked, grant.refreshExpiresAt > now
         else { throw OAuthError(OAuthError.invalidGrant, "The refresh token is unknown, expired, revoked, or was issued to another client.") }
         let (scopes, resource) = try check(grant)
-        try makeRoom()
+        try makeRoom(for: clientID, accessTokens: 1)
         refreshTokens[value] = nil
-        markSpent("refresh:" + value, grantID: grantID, until: grant.refreshExpiresAt)
+        markSpent("refresh:" + value, grantID: grantID)
         return issue(grantID: grantID, scopes: scopes, resource: resource, refresh: true, now: now)
     }
 
-    /// An access token a client gets for itself (RFC 6749 §4.4): no grant, no refresh token.
-    func issueToClient(_ clientID: String, scopes: [String], resource: String) throws(OAuthError) -> Issued {
-        try makeRoom()
+    /// An access token a client gets for itself (RFC 6749 §4.4): no grant, no refresh token, no record.
+    func issueToClient(_ clientID: String, scopes: [String], resource: String) -> Issued {
         let now = settings.now()
         let grant = Grant(clientID: clientID, user: nil, scopes: scopes, resources: [resource], issuedAt: now, expiresAt: now)
-        let jti = UUID().uuidString
-        accessTokens[jti] = AccessRecord(clientID: clientID, grantID: nil, expiresAt: now + settings.tokenLifetime)
-        return Issued(grant: grant, scopes: scopes, resource: resource, jti: jti, expiresAt: now + settings.tokenLifetime, refreshToken: nil)
+        return Issued(
+            grant: grant, scopes: scopes, resource: resource, jti: UUID().uuidString, expiresAt: now + settings.tokenLifetime,
+            refreshToken: nil)
     }
 
     private func issue(grantID: String, scopes: [String], resource: String, refresh: Bool, now: Int) -> Issued {
         let jti = UUID().uuidString
         let expiresAt = now + settings.tokenLifetime
-        accessTokens[jti] = AccessRecord(clientID: grants[grantID]!.clientID, grantID: grantID, expiresAt: expiresAt)
+        add(access: AccessRecord(clientID: grants[grantID]!.clientID, grantID: grantID, expiresAt: expiresAt), jti: jti)
+        var grant = grants[grantID]!
         var refreshToken: String?
         if refresh {
             let token = Secret.random()
             refreshTokens[token] = grantID
-            grants[grantID]!.refreshToken = token
-            grants[grantID]!.refreshIssuedAt = now
-            grants[grantID]!.refreshExpiresAt = now + settings.refreshLifetime
+            grant.refreshToken = token
+            grant.refreshIssuedAt = now
+            // A refresh token lives a day from its use, but no grant outlives its absolute lifetime.
+            grant.refreshExpiresAt = min(now + settings.refreshLifetime, grant.issuedAt + settings.grantLifetime)
             refreshToken = token
         } else {
-            grants[grantID]!.refreshToken = nil
+            grant.refreshToken = nil
         }
-        grants[grantID]!.expiresAt = max(grants[grantID]!.expiresAt, expiresAt, grants[grantID]!.refreshExpiresAt)
-        let grant = grants[grantID]!
+        grant.expiresAt = max(grant.expiresAt, expiresAt, grant.refreshExpiresAt)
+        grants[grantID] = grant
         return Issued(grant: grant, scopes: scopes, resource: resource, jti: jti, expiresAt: expiresAt, refreshToken: refreshToken)
     }
 }

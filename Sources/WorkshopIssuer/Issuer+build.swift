@@ -45,14 +45,15 @@ func buildIssuerApplication(_ options: IssuerOptions) throws -> some Application
 
 /// Every route of the issuer, in one place.
 func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<BasicRequestContext> {
-    let registry = ClientRegistry(limit: settings.limits.clients, preconfigured: settings.clients)
+    let registry = ClientRegistry(settings: settings)
     let store = GrantStore(settings: settings)
     let authenticator = ClientAuthenticator(registry: registry)
     let reader = AccessTokenReader(desk: desk)
     let metadata = IssuerMetadata(settings: settings)
     let authorize = AuthorizeEndpoint(settings: settings, registry: registry, store: store, signInGuard: SignInGuard(settings: settings))
     let token = TokenEndpoint(
-        settings: settings, authenticator: authenticator, store: store, minter: AccessTokenMinter(desk: desk, settings: settings))
+        settings: settings, authenticator: authenticator, registry: registry, store: store,
+        minter: AccessTokenMinter(desk: desk, settings: settings))
     let register = RegistrationEndpoint(settings: settings, registry: registry)
     let introspect = IntrospectionEndpoint(settings: settings, authenticator: authenticator, store: store, reader: reader)
     let revoke = RevocationEndpoint(settings: settings, authenticator: authenticator, store: store, reader: reader)

@@ -16,6 +16,7 @@ enum IssuerReply {
     static func error(_ error: OAuthError) -> Response {
         var response = json(error.body, status: error.status)
         if error.challenge { response.headers[.wwwAuthenticate] = #"Basic realm="workshop-issuer""# }
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
         return response
     }
 

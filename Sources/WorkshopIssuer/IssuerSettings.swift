@@ -14,22 +14,36 @@ struct IssuerSettings: Sendable {
     var refreshLifetime = 86_400
     /// How long a sign-in page may stay open before its form is refused.
     var signInPageLifetime = 600
+    /// However often its refresh token is used, a grant ends thirty days after the sign-in.
+    var grantLifetime = 30 * 86_400
+    /// A self-registered client that has not got a token this long after registering may be forgotten.
+    var unusedClientLifetime = 600
     var limits = Limits()
     /// The clients the operator configured (`--clients-file`); they are never forgotten.
     var clients: [RegisteredClient] = []
     /// Seconds since 1970, whole; tests move it.
     var now: @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
 
-    /// How many of each thing the issuer keeps at most.
+    /// How many of each thing the issuer keeps at most: for one client, and in all.
     struct Limits: Sendable {
+        /// Self-registered clients at once; the configured ones are not counted.
         var clients = 1000
         var pendingCodes = 1000
         var grants = 10_000
+        /// Access tokens the issuer records (those of grants, and revoked ones).
         var accessTokens = 20_000
-        /// Spent codes and rotated refresh tokens, kept to detect their reuse; the oldest go first.
-        var spentCredentials = 20_000
+        var perClient = PerClient()
+        /// Spent codes and rotated refresh tokens a grant remembers, to detect their reuse; its oldest go first.
+        var spentPerGrant = 20
         /// The largest form or JSON body accepted, in bytes.
         var bodyBytes = 16 * 1024
+    }
+
+    /// What one client may hold at once: far more than any client needs, far less than the issuer's limits.
+    struct PerClient: Sendable {
+        var pendingCodes = 10
+        var grants = 25
+        var accessTokens = 100
     }
 
     func url(_ path: String) -> String { issuer + path }

@@ -9,6 +9,8 @@ struct OAuthError: Error, Sendable, Equatable {
     var status: HTTPResponse.Status = .badRequest
     /// Client authentication failed: 401 with a Basic challenge (RFC 6749 §5.2).
     var challenge = false
+    /// Refused for load: seconds after which the same request may succeed (`Retry-After`, RFC 9110 §10.2.3).
+    var retryAfter: Int?
 
     init(_ code: String, _ description: String, status: HTTPResponse.Status = .badRequest) {
         self.code = code
@@ -36,9 +38,18 @@ struct OAuthError: Error, Sendable, Equatable {
         return error
     }
 
-    /// The issuer is full: try again later (503), rather than let a flood exhaust memory.
-    static func full(_ what: String) -> OAuthError {
-        OAuthError(temporarilyUnavailable, "The issuer holds too many \(what) right now; try again later.", status: .serviceUnavailable)
+    /// One client holds all it may: 429 (RFC 6585 §4), and only that client waits.
+    static func clientLimit(_ description: String, retryAfter: Int) -> OAuthError {
+        var error = OAuthError(temporarilyUnavailable, description, status: .tooManyRequests)
+        error.retryAfter = retryAfter
+        return error
+    }
+
+    /// The issuer as a whole is full: 503, rather than let a flood exhaust memory.
+    static func full(_ what: String, retryAfter: Int) -> OAuthError {
+        var error = OAuthError(temporarilyUnavailable, "The issuer holds too many \(what) right now; try again later.", status: .serviceUnavailable)
+        error.retryAfter = retryAfter
+        return error
     }
 
     /// RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E in error_description.

@@ -37,6 +37,6 @@ extension TokenEndpoint {
             throw OAuthError(OAuthError.invalidScope, "This client may hold only \(ScopeList.text(client.ceiling)).")
         }
         let resource = try settings.resource(requested: form.value("resource"))
-        return try await store.issueToClient(client.id, scopes: scopes, resource: resource)
+        return await store.issueToClient(client.id, scopes: scopes, resource: resource)
     }
 }

@@ -6,6 +6,7 @@ import WorkshopSupport
 struct TokenEndpoint: Sendable {
     let settings: IssuerSettings
     let authenticator: ClientAuthenticator
+    let registry: ClientRegistry
     let store: GrantStore
     let minter: AccessTokenMinter
 
@@ -25,6 +26,7 @@ struct TokenEndpoint: Sendable {
             default: throw OAuthError(OAuthError.unsupportedGrantType, "Supported grant types: authorization_code, refresh_token, client_credentials.")
             }
             let body = try minter.response(for: issued)
+            await registry.gotToken(client.id)
             context.logger.info(
                 "Issued an access token",
                 metadata: [

@@ -123,15 +123,4 @@ extension IssuerTests {
             #expect(notJSON.error == "invalid_client_metadata")
         }
     }
-
-    @Test("registration is capped: beyond the limit it answers 503 temporarily_unavailable")
-    func registrationCap() async throws {
-        try await Harness.run(Harness.settings { $0.limits.clients = 2 }) { issuer in
-            _ = try await issuer.client()
-            _ = try await issuer.client()
-            let third = try await issuer.register(["redirect_uris": ["https://app.example/cb"]])
-            #expect(third.status == .serviceUnavailable)
-            #expect(third.error == "temporarily_unavailable")
-        }
-    }
 }
