@@ -38,7 +38,9 @@ struct Serve: AsyncParsableCommand {
             registration would send: client_name, token_endpoint_auth_method (default client_secret_basic), \
             redirect_uris, grant_types (default authorization_code; may be empty), response_types and scope \
             (default mcp:read mcp:tools mcp:prompts). A confidential client also has a client_secret of at \
-            least 32 characters (openssl rand -base64 32): keep the file private.
+            least 32 characters (openssl rand -base64 32): keep the file private. "introspection": true lets \
+            a confidential client, a resource server, use /introspect (RFC 7662 §4); no other client may, and \
+            none is shown another client's refresh token.
             """
     )
 

@@ -117,13 +117,16 @@ expect_rs256_signature() {
   expectation_passed
 }
 
-# The operator's clients (--clients-file): a public admin console, the only client that may hold mcp:admin.
+# The operator's clients (--clients-file): a public admin console, the only client that may hold
+# mcp:admin, and a resource server that may introspect tokens, with a secret made for this run.
 ADMIN_CONSOLE=admin-console
+RS_ID=notes-resource-server; RS_SECRET="$(openssl rand -base64 32)"
 cat >"$WORK_DIR/clients.json" <<EOF
 {"clients": [
   {"client_id": "$ADMIN_CONSOLE", "client_name": "Admin console", "token_endpoint_auth_method": "none",
    "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
-   "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+   "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"},
+  {"client_id": "$RS_ID", "client_secret": "$RS_SECRET", "grant_types": [], "introspection": true}
 ]}
 EOF
 
@@ -138,7 +141,7 @@ check "the start-up banner names the issuer, its metadata URL, the resources and
   expect_log "Metadata: $ISSUER/.well-known/oauth-authorization-server"
   expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
   expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
-  expect_log "Configured clients: $ADMIN_CONSOLE"
+  expect_log "Configured clients: $ADMIN_CONSOLE, $RS_ID"
   expect_log "in memory"
 
 check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, and no client ID metadata documents"
@@ -336,21 +339,23 @@ check "a refresh rotates the refresh token; the old one again is invalid_grant a
   send POST /token "$(form grant_type refresh_token refresh_token "$second_refresh" client_id "$PUBLIC_ID")" "$FORM"
   expect_oauth_error 400 invalid_grant
 
-check "introspection (a confidential client, Basic): an access token is active with its scope, client, user and audience"
+check "introspection (the resource server the operator allows, Basic): an access token is active with its scope, client, user"
   pkce
   authorize "$ADMIN_CONSOLE" ada scope "mcp:read mcp:admin"
   send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$ADMIN_CONSOLE" code_verifier "$VERIFIER")" "$FORM"
   ADA_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; ADA_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
-  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_status 200
   expect_json '[.active, .token_type, .scope, .username, .sub]' '[true,"Bearer","mcp:read mcp:admin","ada","ada"]'
   expect_json '[.client_id, .aud, .iss]' "[\"$ADMIN_CONSOLE\",\"$RESOURCE\",\"$ISSUER\"]"
-  send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
-  expect_json '[.active, .token_type]' '[true,"refresh_token"]'
-  send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
+  expect_json '.' '{"active":false}'   # a refresh token is the admin console's business, not the resource server's
+  send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_json '.' '{"active":false}'
 
-check "introspection needs a confidential client: a public one, a wrong secret or none gets 401 with a Basic challenge"
+check "introspection is for allowed resource servers: a self-registered client gets 403, a public one, a wrong secret or none 401"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 403 unauthorized_client
   send POST /introspect "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID")" "$FORM"
   expect_oauth_error 401 invalid_client
   send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" wrong-secret)"
@@ -365,7 +370,7 @@ check "revocation: another client may not revoke ada's token; her client revokes
   expect_oauth_error 400 unauthorized_client
   send POST /revoke "$(form token "$ADA_TOKEN" client_id "$ADMIN_CONSOLE" token_type_hint access_token)" "$FORM"
   expect_status 200
-  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_json '.active' false
   send POST /revoke "$(form token "$ADA_REFRESH" client_id "$ADMIN_CONSOLE")" "$FORM"
   expect_status 200
@@ -431,7 +436,7 @@ check "client_credentials: the robot gets a token for Step 9's resource; sub is 
   expect_json 'has("roles") or has("preferred_username")' false
 
 check "the issuer's log holds no token, refresh token, code or client secret"
-  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET"; do
+  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET" "$RS_SECRET"; do
     expect_no_log "$secret"
   done
 

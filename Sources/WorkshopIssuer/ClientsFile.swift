@@ -2,12 +2,13 @@ import Foundation
 import WorkshopSupport
 
 /// The clients the operator configures with `generate_token serve --clients-file FILE`: a JSON document
-/// `{"clients": [ … ]}`, each client its RFC 7591 metadata plus `client_id`, and `client_secret` for a
-/// confidential one. Unlike a self-registered client, such a client may hold `mcp:admin`.
+/// `{"clients": [ … ]}`, each client its RFC 7591 metadata plus `client_id`, `client_secret` for a
+/// confidential one, and `"introspection": true` for a resource server allowed to introspect tokens.
+/// Unlike a self-registered client, such a client may hold `mcp:admin`.
 enum ClientsFile {
     static let members: Set<String> = [
         "client_id", "client_secret", "client_name", "token_endpoint_auth_method", "redirect_uris", "grant_types",
-        "response_types", "scope",
+        "response_types", "scope", "introspection",
     ]
     static let minimumSecretLength = 32
     static let maxClients = 100
@@ -56,9 +57,15 @@ enum ClientsFile {
                     throw fail("a confidential client needs a client_secret of at least \(minimumSecretLength) characters, e.g. from 'openssl rand -base64 32'.")
                 }
             }
-            clients.append(
-                RegisteredClient(
-                    id: id, secretDigest: secret.map(Secret.digest), registration: registration, issuedAt: now, preconfigured: true))
+            var client = RegisteredClient(
+                id: id, secretDigest: secret.map(Secret.digest), registration: registration, issuedAt: now, preconfigured: true)
+            switch metadata["introspection"] {
+            case nil, false: break
+            case true where client.isConfidential: client.mayIntrospect = true
+            case true: throw fail("introspection needs a confidential client: one with a client_secret (RFC 7662 §2.1).")
+            default: throw fail("introspection must be true or false.")
+            }
+            clients.append(client)
         }
         return clients
     }

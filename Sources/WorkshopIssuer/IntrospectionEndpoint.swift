@@ -1,8 +1,9 @@
 import Hummingbird
 import WorkshopSupport
 
-/// `POST /introspect` (RFC 7662): for confidential clients, such as a resource server, whether a token is
-/// active and what it grants. Anything unknown, expired or revoked is just `{"active": false}` (§2.2).
+/// `POST /introspect` (RFC 7662): for the resource servers the operator allows (`"introspection": true`
+/// in the clients file, §4), whether a token is active and what it grants. Anything unknown, expired or
+/// revoked, and a refresh token issued to another client, is just `{"active": false}` (§2.2).
 struct IntrospectionEndpoint: Sendable {
     let settings: IssuerSettings
     let authenticator: ClientAuthenticator
@@ -15,8 +16,15 @@ struct IntrospectionEndpoint: Sendable {
             guard client.isConfidential else {
                 throw OAuthError.clientAuthentication("Introspection is for confidential clients (RFC 7662 §2.1).")
             }
+            // §4: answering anyone who can register would let them scan for tokens and read who holds them.
+            guard client.mayIntrospect else {
+                throw OAuthError(
+                    OAuthError.unauthorizedClient,
+                    "Only a resource server configured with \"introspection\": true (--clients-file) may introspect tokens.",
+                    status: .forbidden)
+            }
             guard let token = try form.value("token") else { throw OAuthError(OAuthError.invalidRequest, "token is required.") }
-            let answer = await introspect(token)
+            let answer = await introspect(token, for: client.id)
             context.logger.info("Introspected a token", metadata: ["client_id": "\(client.id)", "active": "\(answer["active"] == true)"])
             return IssuerReply.json(answer)
         } catch {
@@ -25,9 +33,11 @@ struct IntrospectionEndpoint: Sendable {
         }
     }
 
-    func introspect(_ token: String) async -> JSONValue {
+    func introspect(_ token: String, for clientID: String) async -> JSONValue {
         let now = settings.now()
+        // A refresh token is a matter between the issuer and its client alone (RFC 6749 §10.4).
         if let grant = await store.grant(ofRefreshToken: token) {
+            guard grant.clientID == clientID else { return ["active": false] }
             var answer: [String: JSONValue] = [
                 "active": true, "token_type": "refresh_token", "scope": .string(ScopeList.text(grant.scopes)),
                 "client_id": .string(grant.clientID), "sub": .string(grant.subject), "iss": .string(settings.issuer),

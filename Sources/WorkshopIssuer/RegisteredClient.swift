@@ -26,6 +26,8 @@ struct RegisteredClient: Sendable {
     /// Configured by the operator rather than self-registered: its name is vouched for, and it may
     /// hold `mcp:admin` if its scope says so.
     var preconfigured = false
+    /// A resource server the operator allows to introspect tokens (RFC 7662 §4); never a self-registered client.
+    var mayIntrospect = false
 
     init(id: String, secretDigest: Data?, registration: ClientRegistration, issuedAt: Int, preconfigured: Bool = false) {
         (self.id, self.secretDigest, self.issuedAt, self.preconfigured) = (id, secretDigest, issuedAt, preconfigured)

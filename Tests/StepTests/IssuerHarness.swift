@@ -16,15 +16,22 @@ struct IssuerHarness: Sendable {
     let client: any TestClientProtocol
     let desk: TokenDesk
 
-    /// A client the operator configured: a public admin console that may hold mcp:admin.
+    /// Clients the operator configured: a public admin console that may hold mcp:admin, and a resource
+    /// server that may introspect tokens.
     static let adminConsole = "admin-console"
+    static let resourceServer = (id: "resource-server", secret: "resource-server-secret-for-the-tests-only")
     static let configuredClients = """
         {"clients": [
           {"client_id": "admin-console", "client_name": "Admin console", "token_endpoint_auth_method": "none",
            "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
-           "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+           "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"},
+          {"client_id": "\(resourceServer.id)", "client_secret": "\(resourceServer.secret)", "grant_types": [],
+           "introspection": true}
         ]}
         """
+
+    /// The resource server's credentials, for /introspect.
+    static var introspector: HTTPFields { basic(resourceServer.id, resourceServer.secret) }
 
     /// Settings of an issuer for two resources, with the configured clients and a clock a test may move.
     static func settings(clock: TestClock = TestClock(), change: (inout IssuerSettings) -> Void = { _ in }) -> IssuerSettings {

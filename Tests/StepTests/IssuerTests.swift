@@ -143,7 +143,6 @@ struct IssuerTests {
     func codeReuse() async throws {
         try await Harness.run { issuer in
             let client = try await issuer.client()
-            let resourceServer = try await issuer.client("client_secret_basic", grantTypes: ["client_credentials"])
             let verifier = Harness.verifier()
             let code = try #require(try await issuer.authorize(client.id, verifier: verifier).redirect["code"])
             let form = [("grant_type", "authorization_code"), ("code", code), ("client_id", client.id), ("code_verifier", verifier)]
@@ -158,7 +157,7 @@ struct IssuerTests {
             #expect(refresh.error == "invalid_grant")
             let introspection = try await issuer.post(
                 "/introspect", [("token", first.json["access_token"]?.stringValue ?? "")],
-                headers: Harness.basic(resourceServer.id, resourceServer.secret ?? ""))
+                headers: Harness.introspector)
             #expect(introspection.json == ["active": false])
         }
     }
