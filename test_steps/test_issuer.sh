@@ -244,7 +244,7 @@ check "the code and its verifier buy bob an RS256 at+jwt token for the resource,
   expect_status 200
   expect_header Cache-Control no-store
   expect_json '.token_type' Bearer
-  expect_json '.expires_in' 3600
+  expect_json '.expires_in' 300
   expect_json '.scope' "mcp:read mcp:tools mcp:prompts"
   expect_json '.refresh_token | length >= 43' true
   BOB_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; BOB_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
@@ -254,7 +254,7 @@ check "the code and its verifier buy bob an RS256 at+jwt token for the resource,
   LAST_BODY="$(jwt_part "$BOB_TOKEN" 2)"
   expect_json '[.iss, .sub, .aud, .client_id, .preferred_username]' "[\"$ISSUER\",\"bob\",\"$RESOURCE\",\"$PUBLIC_ID\",\"bob\"]"
   expect_json '.roles' '["user"]'
-  expect_json '.exp - .iat' 3600
+  expect_json '.exp - .iat' 300
   expect_rs256_signature "$BOB_TOKEN"
 
 check "the same code again is invalid_grant, and the refresh token it gave is revoked with it"

@@ -25,8 +25,13 @@ public struct IssuerOptions: ParsableArguments, Sendable {
             valueName: "url"))
     var resources: [String] = [WorkshopDefaults.resource]
 
-    @Option(name: .customLong("token-lifetime"), help: ArgumentHelp("Access-token lifetime in seconds, 60 to 86400.", valueName: "seconds"))
-    var tokenLifetime = 3600
+    @Option(
+        name: .customLong("token-lifetime"),
+        help: ArgumentHelp(
+            "Access-token lifetime in seconds, 60 to 86400.",
+            discussion: "Five minutes unless you say otherwise: a resource server accepts a revoked token until it expires, and a refresh costs the client one request.",
+            valueName: "seconds"))
+    var tokenLifetime = IssuerSettings.defaultTokenLifetime
 
     @Option(
         name: .customLong("clients-file"),

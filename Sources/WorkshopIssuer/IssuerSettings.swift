@@ -6,8 +6,11 @@ struct IssuerSettings: Sendable {
     let issuer: String
     /// The protected resources tokens may name as their audience (RFC 8707); the first is the default.
     let resources: [String]
-    /// Access-token lifetime in seconds.
-    var tokenLifetime = 3600
+    /// Access-token lifetime in seconds: short, because a resource that checks tokens by their signature
+    /// accepts a revoked one until it expires, while a refresh costs the client one request (MCP
+    /// security considerations, "Token Theft": authorization servers SHOULD issue short-lived tokens).
+    var tokenLifetime = Self.defaultTokenLifetime
+    static let defaultTokenLifetime = 300
     /// Authorization codes live one minute (RFC 6749 §4.1.2 recommends at most ten).
     var codeLifetime = 60
     /// A refresh token lives a day from its issue; each use returns a new one.

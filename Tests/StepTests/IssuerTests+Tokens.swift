@@ -39,6 +39,18 @@ extension IssuerTests {
         }
     }
 
+    @Test("R1: access tokens live five minutes unless --token-lifetime says otherwise; refresh is cheap")
+    func accessTokensAreShortLived() async throws {
+        #expect(try IssuerOptions.parse([]).settings().tokenLifetime == 300)
+        #expect(try IssuerOptions.parse(["--token-lifetime", "900"]).settings().tokenLifetime == 900)
+        try await Harness.run { issuer in
+            let reply = try await issuer.tokens(try await issuer.client().id)
+            #expect(reply.json["expires_in"] == 300)
+            let claims = Harness.claims(reply.json["access_token"]?.stringValue)
+            #expect(claims["exp"]?.intValue.flatMap { exp in claims["iat"]?.intValue.map { exp - $0 } } == 300)
+        }
+    }
+
     @Test("a client registered without refresh_token gets no refresh token, and another client cannot use one")
     func refreshOwnership() async throws {
         try await Harness.run { issuer in

@@ -77,7 +77,7 @@ struct IssuerTests {
             #expect(reply.status == .ok)
             #expect(reply.headers[.cacheControl] == "no-store")
             #expect(reply.json["token_type"] == "Bearer")
-            #expect(reply.json["expires_in"] == 3600)
+            #expect(reply.json["expires_in"] == 300)
             #expect(reply.json["scope"] == "mcp:read mcp:tools mcp:prompts")
             #expect(reply.json["refresh_token"]?.stringValue?.isEmpty == false)
             let token = try #require(reply.json["access_token"]?.stringValue)
@@ -92,7 +92,7 @@ struct IssuerTests {
             #expect(claims["client_id"] == .string(client.id))
             #expect(claims["scope"] == "mcp:read mcp:tools mcp:prompts")
             let iat = try #require(claims["iat"]?.intValue)
-            #expect(claims["exp"] == .int(iat + 3600))
+            #expect(claims["exp"] == .int(iat + 300))
             #expect(claims["nbf"] == .int(iat))
             #expect(claims["jti"]?.stringValue?.isEmpty == false)
         }
