@@ -7,7 +7,7 @@ import WorkshopSupport
 enum IssuerReply {
     /// Compact JSON with `Cache-Control: no-store`: these documents carry tokens, secrets or token state.
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, cache: String = "no-store") -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: cache]
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: cache, .xContentTypeOptions: "nosniff"]
         if cache == "no-store" { headers[.pragma] = "no-cache" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: value.encoded())))
     }
@@ -25,7 +25,7 @@ enum IssuerReply {
         let headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
             .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            .xFrameOptions: "DENY", .referrerPolicy: "no-referrer",
+            .xFrameOptions: "DENY", .referrerPolicy: "no-referrer", .xContentTypeOptions: "nosniff",
         ]
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
     }

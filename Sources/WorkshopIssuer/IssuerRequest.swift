@@ -21,8 +21,9 @@ enum IssuerRequest {
             throw OAuthError(OAuthError.invalidClientMetadata, "The body must be application/json.")
         }
         let buffer = try await body(request, limit: limit)
-        guard let value = try? JSONValue(parsing: Data(buffer.readableBytesView)), let object = value.objectValue else {
-            throw OAuthError(OAuthError.invalidClientMetadata, "The body must be a JSON object.")
+        // A member named twice could be read one way here and another way by whoever checks it next.
+        guard let value = try? JSONValue(parsingUniqueKeys: Data(buffer.readableBytesView)), let object = value.objectValue else {
+            throw OAuthError(OAuthError.invalidClientMetadata, "The body must be a JSON object, each member named once.")
         }
         return object
     }
