@@ -20,7 +20,7 @@ struct IntrospectionEndpoint: Sendable {
             guard client.mayIntrospect else {
                 throw OAuthError(
                     OAuthError.unauthorizedClient,
-                    "Only a resource server configured with \"introspection\": true (--clients-file) may introspect tokens.",
+                    "Only a resource server configured for introspection in --clients-file may introspect tokens.",
                     status: .forbidden)
             }
             guard let token = try form.value("token") else { throw OAuthError(OAuthError.invalidRequest, "token is required.") }

@@ -15,7 +15,7 @@ struct SignInPage {
         let scopes = request.asked.map { scope in
             let refused = request.scopes.contains(scope) ? "" : " (not for this client: it may hold only \(ScopeList.text(client.ceiling)))"
             return "<li><code>\(HTML.escape(scope))</code>\(HTML.escape(refused))</li>"
-        }.joined()
+        }.joined(separator: "\n")
         let hidden = (request.parameters + [(name: FormToken.name, value: token)]).map {
             #"<input type="hidden" name="\#(HTML.escape($0.name))" value="\#(HTML.escape($0.value))">"#
         }.joined(separator: "\n")
@@ -37,7 +37,9 @@ struct SignInPage {
                 <h1>Sign in to the workshop issuer</h1>
                 <p><strong>\(HTML.escape(client.displayName))</strong> (\(HTML.escape(vouched))) asks for access to
                 <code>\(HTML.escape(request.resource))</code> with these scopes:</p>
-                <ul>\(scopes)</ul>
+                <ul>
+                \(scopes)
+                </ul>
                 <p class="note">Client id <code>\(HTML.escape(client.id))</code>. The answer goes to
                 <strong>\(HTML.escape(Self.host(of: request.redirectURI)))</strong>: <code>\(HTML.escape(request.redirectURI))</code>.</p>
                 <p class="note">These are demo users without passwords: this issuer is a workshop tool for your own
