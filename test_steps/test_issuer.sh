@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The workshop issuer — `generate_token serve`, an OAuth 2.1 authorization server: RFC 8414 metadata,
-# RFC 7591 registration, the authorization code flow with PKCE S256 through the scripted form post
-# (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation with reuse detection,
-# RFC 7662 introspection and RFC 7009 revocation; then Step 9, trusting this issuer, accepts its
+# RFC 7591 registration, the authorization code flow with PKCE S256 through the sign-in page as a
+# browser posts it (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation
+# with reuse detection, RFC 7662 introspection and RFC 7009 revocation; the rules that keep it safe:
+# grants within the client's ceiling and the user's role, mcp:admin only for a configured client
+# (--clients-file), no cross-site sign-in, introspection only for an allowed resource server, and
+# limits per client (429 with Retry-After); then Step 9, trusting this issuer, accepts its
 # client_credentials token for Step 9's own resource and refuses one for another resource.
 # Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
 set -euo pipefail
