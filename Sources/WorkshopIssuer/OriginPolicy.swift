@@ -43,6 +43,7 @@ struct OriginPolicy<Context: RequestContext>: RouterMiddleware {
         case .pagesOnThisMachine where sender == origin || Self.isOnThisMachine(sender):
             allowed = sender
         case .pagesOnThisMachine, .noPages:
+            context.logger.info("Refused a request from a web page", metadata: ["origin": "\(sender)", "path": "\(request.uri.path)"])
             let what = audience == .noPages ? "no web page" : "only pages on this machine (localhost, 127.0.0.1, [::1])"
             return IssuerReply.error(OAuthError(OAuthError.accessDenied, "\(sender) may not call this endpoint: \(what) may.", status: .forbidden))
         }
