@@ -3,6 +3,7 @@
 # Usage: test_steps/test_step1.sh   (builds .build/debug/Step1 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_checks 1
 
 start_server 1
 

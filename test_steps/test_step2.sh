@@ -4,6 +4,7 @@
 # Usage: test_steps/test_step2.sh   (builds .build/debug/Step2 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_checks 1 2
 
 start_server 2
 

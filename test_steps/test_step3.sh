@@ -3,6 +3,7 @@
 # Usage: test_steps/test_step3.sh   (builds .build/debug/Step3 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_checks 1 2 3
 
 start_server 3
 

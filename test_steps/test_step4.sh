@@ -3,6 +3,7 @@
 # Usage: test_steps/test_step4.sh   (builds .build/debug/Step4 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_checks 1 2 3 4
 
 start_server 4
 

@@ -4,6 +4,7 @@
 # Usage: test_steps/test_step5.sh   (builds .build/debug/Step5 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+use_checks 1 2 3 4 5
 
 make_work_dir 5
 KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own

@@ -1,0 +1,50 @@
+# test_steps/checks/step5.sh — what Step 5 promises: GET /.well-known/jwks.json publishes the
+# workshop's public key as a JWK Set (RFC 7517): one RSA key for RS256, with no private member, whose
+# kid is its RFC 7638 thumbprint, the key the token desk signs with.
+# Used by test_step5.sh and every later step's script (use_checks 5); the harness is ../lib.sh.
+# shellcheck shell=bash
+
+# checks_step5 BASE_URL — Step 5: the public key that verifies tokens, as a JWK Set. Needs KEYS_DIR.
+checks_step5() {
+  BASE_URL=$1
+  local jwk kid_from_desk token
+
+  check "GET /.well-known/jwks.json answers 200 JSON: a JWK Set of exactly one key, with Cache-Control"
+    send GET /.well-known/jwks.json ""
+    expect_status 200
+    expect_content_type application/json
+    expect_json '.keys | length' 1
+    expect_has_header Cache-Control
+
+  check "the key is an RSA key for RS256 signatures (kty RSA, alg RS256, use sig) with a kid, n and e"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kty' RSA
+    expect_json '.keys[0].alg' RS256
+    expect_json '.keys[0].use' sig
+    expect_json '[.keys[0] | .kid, .n, .e | type == "string" and length > 0] | all' true
+
+  check "the key has no private members (d, p, q, dp, dq, qi, oth)"
+    send GET /.well-known/jwks.json ""
+    expect_json '[.keys[0] | has("d", "p", "q", "dp", "dq", "qi", "oth")] | any' false
+
+  check "n and e are the public half of the private key in the --keys-dir folder"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].n' "$(rsa_modulus "$KEYS_DIR/private.pem")"
+    expect_json '.keys[0].e' "$(rsa_exponent "$KEYS_DIR/private.pem")"
+
+  check "kid is the key's RFC 7638 thumbprint (computed here with jq and openssl)"
+    send GET /.well-known/jwks.json ""
+    jwk="$(jq -c '.keys[0]' <<<"$LAST_BODY")"
+    expect_json '.keys[0].kid' "$(jwk_thumbprint <<<"$jwk")"
+
+  check "generate_token keys reports the same kid"
+    kid_from_desk="$(token_desk keys | awk '$1 == "kid:" { print $2 }')"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kid' "$kid_from_desk"
+
+  check "a token minted by generate_token names the same kid in its header, and alg RS256"
+    token="$(mint_token)"
+    send GET /.well-known/jwks.json ""
+    expect_json '.keys[0].kid' "$(jwt_part "$token" 1 | jq -r .kid)"
+    expect_json '.keys[0].alg' "$(jwt_part "$token" 1 | jq -r .alg)"
+}
