@@ -166,7 +166,7 @@ checks_step9() {
       call_tool "$era" "$alice" note_list
       expect_tool_result
       expect_json '.result.structuredContent.all_users' false
-      expect_json '[.result.structuredContent.notes[].id] | sort' "$(jq -nc '[$ARGS.positional[]] | sort' --args "$id" "$second_id")"
+      expect_json '[.result.structuredContent.notes[].id] | sort' "$(jq -nc '[$ARGS.positional[]] | sort' --args -- "$id" "$second_id")"
       expect_json ".result.structuredContent.notes[] | select(.id == \"$id\") | [.title, .owner]" '["Shopping list","alice"]'
       call_tool "$era" "$alice" note_read "{\"id\":\"$id\"}"
       expect_tool_result
