@@ -4,13 +4,15 @@
 #
 # Needs bash, curl and jq (python3, if present, picks the free port); from Step 5 on also openssl
 # and xxd, to check the published key and to sign tokens of its own; Step 9 also cmp (diffutils), to
-# check that a notes file was left as it was. A script reads like this:
+# check that a notes file was left as it was. A step's script reads like this:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-#   use_checks 1 2                  # checks/step1.sh and step2.sh: checks_step1 and checks_step2
-#   start_server 2                  # runs .build/debug/Step2 on a free port, waits for GET /health
-#   checks_step1 "$BASE_URL" 2      # what Step 1 promised still holds (the health says "step":2)
-#   checks_step2 "$BASE_URL"        # what Step 2 adds
+#   use_checks 1 2 3               # checks/step1.sh … checks/step3.sh: checks_step1 … checks_step3
+#   start_server 3                 # .build/debug/Step3 on a free port, once GET /health answers
+#   check_banner                   # the start-up banner says where it listens
+#   checks_step1 "$BASE_URL" 3     # what Step 1 promised still holds (the health says "step":3)
+#   checks_step2 "$BASE_URL"       # what Step 2 promised
+#   checks_step3 "$BASE_URL"       # what Step 3 adds
 #   finish
 #
 # and a check like this (one "ok - …" line each):
@@ -24,8 +26,32 @@
 # back, and the end of the server's log, then exits non-zero. The server is stopped on every
 # exit path (success, failure, Ctrl-C).
 #
+# The checks of Step N are one function, checks_stepN in checks/stepN.sh, called as
+#
+#   checks_stepN BASE_URL [ARGUMENT...] [--OPTION VALUE...]
+#
+# BASE_URL comes first; then what the checks always need to know about the server and cannot ask
+# it (Step 1's and Step 8's: the step that runs, which the server reports; Step 9's: its
+# --data-dir); then options, each a --name and one value, for what a later step changes about the
+# promise. A step's own script passes no options; a later step's passes those that apply to it:
+#
+#   checks_step3 "$BASE_URL" --token "$token" --cache-scope private --extra-tools "whoami note_list"
+#
+#   --token TOKEN        (checks_step1 … checks_step5) every request carries "Authorization: Bearer
+#                        TOKEN": from Step 6 on /mcp needs one
+#   --cache-scope SCOPE  (checks_step3) the cacheScope of a modern tools/list or prompts/list:
+#                        public (the default), private from Step 8 on, where lists depend on the caller
+#   --extra-tools "NAME…" (checks_step3, checks_step8) the tools an ordinary user's tools/list shows
+#                        besides echo and get_time, in order (Step 9's user tools)
+#
+# A checks function refuses an option it does not know. The harness's own state — BASE_URL (where
+# the requests go: each checks function sets it from its first argument), SERVER_LOG, WORK_DIR (this
+# run's temporary folder), KEYS_DIR and DATA_DIR (the folders the step was started with) — is set by
+# the step's script and start_server, and read by the helpers below; checks change it only by
+# restarting the server.
+#
 # Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
-#           6. keys and tokens
+#           6. keys and tokens  7. words
 
 # ---------------------------------------------------------------------------------------------
 # 1. Where things are, and the protocol's constants
@@ -47,10 +73,6 @@ ROOT_METADATA_PATH="/.well-known/oauth-protected-resource"  # where MCP clients 
 MCP_SCOPES='["mcp:read","mcp:tools","mcp:prompts"]'
 BASELINE_SCOPE="mcp:read mcp:tools mcp:prompts"             # what a 401 asks for: an ordinary user's
 WORKSHOP_ISSUER="http://127.0.0.1:9001"                     # the issuer a step trusts by default
-# cacheScope of a modern tools/list or prompts/list: from Step 8 on lists depend on the caller (private).
-LIST_CACHE_SCOPE=public
-# The tools an ordinary user's tools/list shows besides echo and get_time: Step 9's (checks/step9.sh).
-EXTRA_TOOLS=()
 
 READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before giving up
 
@@ -133,6 +155,23 @@ launch_server() {
     note "port $PORT was taken (attempt $attempt of 3); trying another one"
   done
   die "Step $STEP could not bind a free port in 3 attempts"
+}
+
+# check_banner — the check of the start-up banner: it says where Step STEP listens, and prints the
+# URLs of what the step serves (the MCP endpoint from Step 2 on, the JWK Set from Step 5 on, the
+# resource metadata from Step 7 on).
+check_banner() {
+  local what=() lines=()
+  if ((STEP >= 2)); then what+=("the MCP endpoint"); lines+=("MCP endpoint: $BASE_URL/mcp"); fi
+  if ((STEP >= 5)); then what+=("JWKS"); lines+=("JWKS: $BASE_URL/.well-known/jwks.json"); fi
+  if ((STEP >= 7)); then what+=("metadata"); lines+=("Resource metadata: $BASE_URL$METADATA_PATH"); fi
+  local name="the start-up banner says where Step $STEP listens"
+  if ((${#what[@]} == 1)); then name+=" and prints ${what[0]} URL"; fi
+  if ((${#what[@]} > 1)); then name+=" and prints $(and_list "${what[@]}") URLs"; fi
+  check "$name"
+    expect_log "Step $STEP listening on $BASE_URL"
+    local line
+    for line in ${lines[@]+"${lines[@]}"}; do expect_log "$line"; done
 }
 
 # start_server_expecting_exit — for a server that must refuse to start (say, a file is in its way):
@@ -677,4 +716,17 @@ rsa_exponent() {
   hex="$(openssl rsa -in "$1" -noout -text | sed -n 's/^publicExponent: .*(0x\(.*\))$/\1/p')"
   if ((${#hex} % 2 == 1)); then hex="0$hex"; fi
   printf '%s' "$hex" | xxd -r -p | b64url
+}
+
+# ---------------------------------------------------------------------------------------------
+# 7. Words, for the names of checks
+# ---------------------------------------------------------------------------------------------
+
+# and_list WORD... — "a", "a and b", "a, b and c".
+and_list() {
+  local text=$1 i
+  for ((i = 2; i <= $#; i++)); do
+    if ((i == $#)); then text+=" and ${!i}"; else text+=", ${!i}"; fi
+  done
+  printf '%s' "$text"
 }

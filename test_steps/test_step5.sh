@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Step 5 — JWKS: the server loads the workshop key pair (creating it on first start) and publishes
 # its public key as a JWK Set at GET /.well-known/jwks.json. /mcp is still open.
+# Checks: test_steps/checks/step1.sh … step5.sh, then what holds only at Step 5 (below).
 # Usage: test_steps/test_step5.sh   (builds .build/debug/Step5 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,11 +10,7 @@ use_checks 1 2 3 4 5
 make_work_dir 5
 KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own
 start_server 5 --keys-dir "$KEYS_DIR"
-
-check "the start-up banner says where Step 5 listens and prints the MCP endpoint and JWKS URLs"
-  expect_log "Step 5 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-  expect_log "JWKS: $BASE_URL/.well-known/jwks.json"
+check_banner
 
 check "on first start the server creates the key pair in --keys-dir, and says so"
   expect_log "Created the workshop key pair" "$KEYS_DIR"

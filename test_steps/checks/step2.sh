@@ -4,12 +4,23 @@
 # request) — one well-formed message per POST, and guards the HTTP transport: methods, Origin,
 # content types, size.
 # Used by test_step2.sh and every later step's script (use_checks 2); the harness is ../lib.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# checks_step2 BASE_URL — Step 2: POST /mcp speaks JSON-RPC to clients of both protocol eras.
+# checks_step2 BASE_URL [--token TOKEN] — JSON-RPC on POST /mcp of the server at BASE_URL.
+# --token: every request carries it (Step 6 on); server/discover then names the caller, so its
+# answer is cacheScope private.
 checks_step2() {
   BASE_URL=$1
-  local version
+  local version token=""
+  shift
+  while (($# > 0)); do
+    case $1 in
+      --token) token=${2?"checks_step2: --token needs a value"} ;;
+      *) die "checks_step2 takes BASE_URL [--token TOKEN], not $1" ;;
+    esac
+    shift 2
+  done
+  local AUTH_TOKEN=$token   # what lib.sh's request helpers send
 
   # --- 2025-11-25 / 2025-06-18 clients: initialize, then MCP-Protocol-Version on each request ---
 
@@ -77,7 +88,7 @@ checks_step2() {
     expect_json '.result.instructions | type' string
     expect_json '.result.ttlMs | type == "number" and . > 0' true
     # From Step 6 on the answer names the signed-in caller, so no shared cache may keep it.
-    if [[ -n "${AUTH_TOKEN:-}" ]]; then expect_json '.result.cacheScope' private; else expect_json '.result.cacheScope' public; fi
+    if [[ -n "$token" ]]; then expect_json '.result.cacheScope' private; else expect_json '.result.cacheScope' public; fi
     expect_json ".result._meta[\"$META_SERVER_INFO_KEY\"].name" mcp-workshop
     expect_json ".result._meta[\"$META_SERVER_INFO_KEY\"].version" 1.0.0
     expect_no_header Mcp-Session-Id
@@ -232,3 +243,4 @@ ping_of_size() {
   head -c $(($1 - ${#prefix} - ${#suffix})) /dev/zero | tr '\0' x
   printf '%s' "$suffix"
 }
+

@@ -3,11 +3,22 @@
 # true, an unknown tool or a missing name is invalid params; prompts/get renders greeting (with the
 # person's name) and help; modern requests repeat params.name in an Mcp-Name header.
 # Used by test_step4.sh and every later step's script (use_checks 4); the harness is ../lib.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# checks_step4 BASE_URL — Step 4: tools/call runs the tools, prompts/get renders the prompts.
+# checks_step4 BASE_URL [--token TOKEN] — tools/call and prompts/get of the server at BASE_URL.
+# --token: every request carries it (Step 6 on).
 checks_step4() {
   BASE_URL=$1
+  local token=""
+  shift
+  while (($# > 0)); do
+    case $1 in
+      --token) token=${2?"checks_step4: --token needs a value"} ;;
+      *) die "checks_step4 takes BASE_URL [--token TOKEN], not $1" ;;
+    esac
+    shift 2
+  done
+  local AUTH_TOKEN=$token   # what lib.sh's request helpers send
 
   # --- tools/call ---
 

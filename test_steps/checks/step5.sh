@@ -2,12 +2,23 @@
 # workshop's public key as a JWK Set (RFC 7517): one RSA key for RS256, with no private member, whose
 # kid is its RFC 7638 thumbprint, the key the token desk signs with.
 # Used by test_step5.sh and every later step's script (use_checks 5); the harness is ../lib.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# checks_step5 BASE_URL — Step 5: the public key that verifies tokens, as a JWK Set. Needs KEYS_DIR.
+# checks_step5 BASE_URL [--token TOKEN] — the JWK Set of the server at BASE_URL, whose --keys-dir is
+# KEYS_DIR. --token: every request carries it (Step 6 on).
 checks_step5() {
   BASE_URL=$1
-  local jwk kid_from_desk token
+  local token=""
+  shift
+  while (($# > 0)); do
+    case $1 in
+      --token) token=${2?"checks_step5: --token needs a value"} ;;
+      *) die "checks_step5 takes BASE_URL [--token TOKEN], not $1" ;;
+    esac
+    shift 2
+  done
+  local AUTH_TOKEN=$token   # what lib.sh's request helpers send
+  local jwk kid_from_desk minted
 
   check "GET /.well-known/jwks.json answers 200 JSON: a JWK Set of exactly one key, with Cache-Control"
     send GET /.well-known/jwks.json ""
@@ -43,8 +54,8 @@ checks_step5() {
     expect_json '.keys[0].kid' "$kid_from_desk"
 
   check "a token minted by generate_token names the same kid in its header, and alg RS256"
-    token="$(mint_token)"
+    minted="$(mint_token)"
     send GET /.well-known/jwks.json ""
-    expect_json '.keys[0].kid' "$(jwt_part "$token" 1 | jq -r .kid)"
-    expect_json '.keys[0].alg' "$(jwt_part "$token" 1 | jq -r .alg)"
+    expect_json '.keys[0].kid' "$(jwt_part "$minted" 1 | jq -r .kid)"
+    expect_json '.keys[0].alg' "$(jwt_part "$minted" 1 | jq -r .alg)"
 }

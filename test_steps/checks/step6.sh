@@ -4,24 +4,15 @@
 # (RFC 6750 §3), with a bad one 401 error="invalid_token", and the log, never the client, says why.
 # /health and /.well-known/jwks.json stay public. No token ever reaches the log.
 # Used by test_step6.sh and every later step's script (use_checks 6); the harness is ../lib.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# expect_refused TOKEN WHY — a ping that sends TOKEN is refused (expect_token_refused), and the
-# server's log says WHY (a fixed string) on a line that says 401. TOKEN joins REFUSED_TOKENS.
-REFUSED_TOKENS=()
-expect_refused() {
-  REFUSED_TOKENS+=("$1")
-  with_token "$1" post_mcp_legacy ping
-  expect_token_refused "$1"
-  expect_log "401" "$2"
-}
-
-# checks_step6 BASE_URL — Step 6: /mcp needs a valid bearer token; nothing else does. Needs KEYS_DIR
-# (the crafted tokens are signed with the server's own key) and a server started with
-# --log-level debug (the checks read why each token was refused).
+# checks_step6 BASE_URL — bearer tokens at the server at BASE_URL, which must run with
+# --log-level debug (the checks read why each token was refused). The crafted tokens are signed with
+# the token desk's key in KEYS_DIR, which the server trusts.
 # shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
 checks_step6() {
   BASE_URL=$1
+  if (($# > 1)); then die "checks_step6 takes BASE_URL only, not $2"; fi
   local AUTH_TOKEN=""   # each request below says which credentials it sends, if any
   local token port ping crafted bad_token other_key other_jwk other_kid other_audience other_issuer
   REFUSED_TOKENS=()
@@ -207,4 +198,14 @@ checks_step6() {
     with_token "$token" post_mcp_modern tools/call '{"name":"echo","arguments":{"message":"still here"}}'
     expect_result
     expect_json '.result.structuredContent.echoed' "still here"
+}
+
+# expect_refused TOKEN WHY — a ping that sends TOKEN is refused (expect_token_refused), and the
+# server's log says WHY (a fixed string) on a line that says 401. TOKEN joins REFUSED_TOKENS.
+REFUSED_TOKENS=()
+expect_refused() {
+  REFUSED_TOKENS+=("$1")
+  with_token "$1" post_mcp_legacy ping
+  expect_token_refused "$1"
+  expect_log "401" "$2"
 }

@@ -4,33 +4,16 @@
 # page; every 401 points to it with resource_metadata="…" and asks for scope="…"; a token must come
 # from an issuer the server trusts, signed with that issuer's key.
 # Used by test_step7.sh and every later step's script (use_checks 7); the harness is ../lib.sh.
-# shellcheck shell=bash
-
-# expect_metadata RESOURCE ISSUER — the last response is protected resource metadata (RFC 9728 §2)
-# for RESOURCE that names ISSUER as its one authorization server, and says no more than is true.
-expect_metadata() {
-  expect_status 200
-  expect_content_type application/json
-  expect_json '.resource' "$1"
-  expect_json '.authorization_servers' "$(jq -nc --arg issuer "$2" '[$issuer]')"
-  expect_json '.scopes_supported' "$MCP_SCOPES"
-  expect_json '.bearer_methods_supported' '["header"]'
-  expect_json 'has("jwks_uri")' false   # the server signs nothing; the issuer's keys are the issuer's
-}
-
-# step7_challenge PUBLIC_URL — the exact 401 challenge, from Step 7 on, of a request without a token
-# to a server whose public base URL is PUBLIC_URL.
-step7_challenge() {
-  printf 'Bearer realm="mcp", resource_metadata="%s%s", scope="%s"' "$1" "$METADATA_PATH" "$BASELINE_SCOPE"
-}
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
 # checks_step7 BASE_URL — Step 7: RFC 9728 metadata tells a client which authorization server issues
-# tokens for /mcp, and every 401 points to it. Needs KEYS_DIR and --log-level debug (as checks_step6).
+# tokens for /mcp, and every 401 points to it. Needs --log-level debug (as checks_step6).
 # Restarts the server with --public-url, then with --issuer, then with its own options again:
 # BASE_URL changes, so tokens minted before are no longer for this server.
 # shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
 checks_step7() {
   BASE_URL=$1
+  if (($# > 1)); then die "checks_step7 takes BASE_URL only, not $2"; fi
   local AUTH_TOKEN=""   # each request below says which credentials it sends, if any
   local path url token bad_token metadata public_url="https://mcp.example.com" other_issuer="https://login.example.com"
 
@@ -143,4 +126,22 @@ checks_step7() {
     restart_server_with
     send GET "$METADATA_PATH" ""
     expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
+}
+
+# expect_metadata RESOURCE ISSUER — the last response is protected resource metadata (RFC 9728 §2)
+# for RESOURCE that names ISSUER as its one authorization server, and says no more than is true.
+expect_metadata() {
+  expect_status 200
+  expect_content_type application/json
+  expect_json '.resource' "$1"
+  expect_json '.authorization_servers' "$(jq -nc --arg issuer "$2" '[$issuer]')"
+  expect_json '.scopes_supported' "$MCP_SCOPES"
+  expect_json '.bearer_methods_supported' '["header"]'
+  expect_json 'has("jwks_uri")' false   # the server signs nothing; the issuer's keys are the issuer's
+}
+
+# step7_challenge PUBLIC_URL — the exact 401 challenge, from Step 7 on, of a request without a token
+# to a server whose public base URL is PUBLIC_URL.
+step7_challenge() {
+  printf 'Bearer realm="mcp", resource_metadata="%s%s", scope="%s"' "$1" "$METADATA_PATH" "$BASELINE_SCOPE"
 }

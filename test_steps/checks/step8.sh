@@ -4,38 +4,7 @@
 # §3.1), one whose role forbids the operation a plain 403; lists show only what the caller may use
 # (the admin-only tool server_status to admins alone) and say so to caches (cacheScope private).
 # Used by test_step8.sh and every later step's script (use_checks 8); the harness is ../lib.sh.
-# shellcheck shell=bash
-
-# expect_insufficient_scope SCOPE — what a valid token without the scopes SCOPE (space-separated) gets:
-# 403, a JSON-RPC error 403 for the request just sent, and exactly the challenge
-# Bearer error="insufficient_scope", scope="SCOPE", resource_metadata="…" (RFC 6750 §3.1, RFC 9728 §5.1).
-expect_insufficient_scope() {
-  expect_error 403 403
-  expect_json '.id' "$REQUEST_ID"
-  expect_header WWW-Authenticate \
-    "Bearer error=\"insufficient_scope\", scope=\"$1\", resource_metadata=\"$BASE_URL$METADATA_PATH\""
-}
-
-# expect_role_denied — what a token gets when it holds the scopes but the caller's role forbids the
-# operation: 403 and a JSON-RPC error saying so, with no challenge (no scope would help, and a client
-# that saw insufficient_scope would sign its user in again for nothing).
-expect_role_denied() {
-  expect_error 403 403
-  expect_json '.id' "$REQUEST_ID"
-  expect_json '.error.message' "Your role does not allow this operation"
-  expect_no_header WWW-Authenticate
-}
-
-# expect_access STATUS SCOPE — STATUS 200: a result; 403: refused for want of SCOPE; 403-role: refused
-# by the caller's role although the token holds the scopes.
-expect_access() {
-  case "$1" in
-    200) expect_result ;;
-    403) expect_insufficient_scope "$2" ;;
-    403-role) expect_role_denied ;;
-    *) die "expect_access: no expectation for status $1" ;;
-  esac
-}
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
 # The access matrix of Step 8: who may do what. The operations, in the order of the matrix's columns:
 # label, method, the scopes a 403 must ask for (comma-separated), params.
@@ -58,12 +27,25 @@ STEP8_MATRIX='
   ulla    mcp:read,mcp:tools,mcp:prompts,mcp:admin  user   200 200 200 403-role 200
   arno    mcp:read                                  admin  200 200 403 403 403'
 
-# checks_step8 BASE_URL — Step 8: every operation needs scopes (the policy table), roles bound what a
-# token's scopes allow, and lists show only what the caller may use. Needs KEYS_DIR and
-# --log-level debug (as checks_step6).
+# checks_step8 BASE_URL STEP [--extra-tools "NAME..."] — scopes and roles at the server at BASE_URL,
+# which runs Step STEP (server_status reports it) with --log-level debug (as checks_step6).
+# --extra-tools: the tools an ordinary user sees besides echo and get_time, in order (Step 9's user
+# tools); an admin sees them too, and server_status.
 # shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
 checks_step8() {
   BASE_URL=$1
+  local step=$2 extra_tools=""
+  shift 2
+  while (($# > 0)); do
+    case $1 in
+      --extra-tools) extra_tools=${2?"checks_step8: --extra-tools needs a value"} ;;
+      *) die "checks_step8 takes BASE_URL STEP [--extra-tools \"NAME...\"], not $1" ;;
+    esac
+    shift 2
+  done
+  local -a extra=() user_tools=()
+  read -ra extra <<<"$extra_tools"
+  read -ra user_tools <<<"echo get_time $extra_tools"   # what an ordinary user's tools/list shows
   local AUTH_TOKEN=""   # each request below says whose token it sends
   local -A tokens=()
   local -a labels=() methods=() scopes=() params=() rows=() expected=()
@@ -109,21 +91,21 @@ checks_step8() {
       expect_json '.result.prompts' '[]'
     done
 
-  check "user: tools/list shows $(tools_label) (not server_status); prompts/list greeting and help"
+  check "user: tools/list shows $(and_list "${user_tools[@]}") (not server_status); prompts/list greeting and help"
     for era in legacy modern; do
       with_token "${tokens[uma]}" "post_mcp_$era" tools/list
       expect_result
-      expect_tool_definitions
+      expect_tool_definitions ${extra[@]+"${extra[@]}"}
       with_token "${tokens[uma]}" "post_mcp_$era" prompts/list
       expect_result
       expect_prompt_definitions
     done
 
-  check "admin: tools/list shows $(tools_label server_status), each fully described"
+  check "admin: tools/list shows $(and_list "${user_tools[@]}" server_status), each fully described"
     for era in legacy modern; do
       with_token "${tokens[ada]}" "post_mcp_$era" tools/list
       expect_result
-      expect_json '[.result.tools[].name] | sort' "$(tool_names echo get_time server_status)"
+      expect_json '[.result.tools[].name] | sort' "$(sorted_names "${user_tools[@]}" server_status)"
     done
     expect_json "$status_tool | .title | type == \"string\" and length > 0" true
     expect_json "$status_tool | .description | type == \"string\" and length > 0" true
@@ -134,7 +116,7 @@ checks_step8() {
   check "a user whose token holds mcp:admin does not see server_status: the role bounds the scope"
     with_token "${tokens[ulla]}" post_mcp_modern tools/list
     expect_result
-    expect_json '[.result.tools[].name] | sort' "$(tool_names echo get_time)"
+    expect_json '[.result.tools[].name] | sort' "$(sorted_names "${user_tools[@]}")"
 
   check "modern: every caller's tools/list and prompts/list say cacheScope private (they differ per caller)"
     for user in gina uma ada; do
@@ -147,12 +129,12 @@ checks_step8() {
 
   # --- What each refusal and each success says ---
 
-  check "admin: tools/call server_status reports step $STEP (structuredContent, and the same JSON as text)"
+  check "admin: tools/call server_status reports step $step (structuredContent, and the same JSON as text)"
     for era in legacy modern; do
       with_token "${tokens[ada]}" "post_mcp_$era" tools/call '{"name":"server_status","arguments":{}}'
       expect_result
       expect_json '.result.isError' false
-      expect_json '.result.structuredContent.step' "$STEP"
+      expect_json '.result.structuredContent.step' "$step"
       expect_json '.result.structuredContent.version' 1.0.0
       expect_json '.result.structuredContent.process_id | type == "number" and . > 0' true
       expect_json '(.result.content[0].text | fromjson) == .result.structuredContent' true
@@ -197,4 +179,35 @@ checks_step8() {
     post_mcp_legacy tools/call '{"name":"server_status","arguments":{}}'
     expect_status 401
     expect_header WWW-Authenticate "$(step7_challenge "$BASE_URL")"
+}
+
+# expect_insufficient_scope SCOPE — what a valid token without the scopes SCOPE (space-separated) gets:
+# 403, a JSON-RPC error 403 for the request just sent, and exactly the challenge
+# Bearer error="insufficient_scope", scope="SCOPE", resource_metadata="…" (RFC 6750 §3.1, RFC 9728 §5.1).
+expect_insufficient_scope() {
+  expect_error 403 403
+  expect_json '.id' "$REQUEST_ID"
+  expect_header WWW-Authenticate \
+    "Bearer error=\"insufficient_scope\", scope=\"$1\", resource_metadata=\"$BASE_URL$METADATA_PATH\""
+}
+
+# expect_role_denied — what a token gets when it holds the scopes but the caller's role forbids the
+# operation: 403 and a JSON-RPC error saying so, with no challenge (no scope would help, and a client
+# that saw insufficient_scope would sign its user in again for nothing).
+expect_role_denied() {
+  expect_error 403 403
+  expect_json '.id' "$REQUEST_ID"
+  expect_json '.error.message' "Your role does not allow this operation"
+  expect_no_header WWW-Authenticate
+}
+
+# expect_access STATUS SCOPE — STATUS 200: a result; 403: refused for want of SCOPE; 403-role: refused
+# by the caller's role although the token holds the scopes.
+expect_access() {
+  case "$1" in
+    200) expect_result ;;
+    403) expect_insufficient_scope "$2" ;;
+    403-role) expect_role_denied ;;
+    *) die "expect_access: no expectation for status $1" ;;
+  esac
 }

@@ -5,37 +5,20 @@
 # the server instead of being overwritten; every tool call is logged with the caller's subject, and
 # no note text or token ever is.
 # Used by test_step9.sh (use_checks 9); the harness is ../lib.sh.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# The tools Step 9 adds, which an ordinary user sees besides echo and get_time (EXTRA_TOOLS).
-STEP9_TOOLS=(whoami note_create note_list note_read note_delete)
-
-# token_identity TOKEN — what whoami must say about TOKEN, all of it from its claims: subject (sub),
-# username (preferred_username, else sub), client_id, scopes, roles, expires_at (exp, ISO 8601 UTC).
-token_identity() {
-  jwt_part "$1" 2 | jq -c '{
-      subject: .sub, username: (.preferred_username // .sub), client_id: (.client_id // null),
-      scopes: (.scope // "" | split(" ") | map(select(. != ""))), roles: (.roles // []),
-      expires_at: (.exp | todate)}'
-}
-
-# random_note_id — an id of the shape the server gives notes (128 random bits in base64url), that
-# no note has.
-random_note_id() {
-  openssl rand 16 | b64url
-}
-
-# checks_step9 BASE_URL — Step 9: tools that act for the caller the token names, and only for them:
-# whoami, private notes kept in DATA_DIR, a greeting that says who asks, a log line per tool call.
-# Needs KEYS_DIR, and DATA_DIR: the --data-dir the server was started with, with no notes in it yet.
-# Restarts the server (BASE_URL changes), last with a broken notes file that it must refuse.
+# checks_step9 BASE_URL DATA_DIR — the user-aware tools of the server at BASE_URL, whose --data-dir
+# is DATA_DIR, with no notes in it yet. Restarts the server (BASE_URL changes), last with a broken
+# notes file that it must refuse.
 # shellcheck disable=SC2016 # '$ARGS' and '$id' in the jq filters are jq's variables, not the shell's
 checks_step9() {
   BASE_URL=$1
-  if [[ -z "$DATA_DIR" ]]; then die "DATA_DIR is not set: start the server with --data-dir \"\$DATA_DIR\""; fi
+  local data_dir=${2?"checks_step9 takes BASE_URL DATA_DIR"}
+  if (($# > 2)); then die "checks_step9 takes BASE_URL DATA_DIR only, not $3"; fi
+  local -a step9_tools=(whoami note_create note_list note_read note_delete)   # what this step adds
   local AUTH_TOKEN=""   # each request below says whose token it sends
   local alice bob ada ulla gina carol token era tool args i id second_id random_id text body secret
-  local notes_file="$DATA_DIR/notes.json" saved="$WORK_DIR/notes.saved.json" note_id_pattern='^[A-Za-z0-9_-]{22}$'
+  local notes_file="$data_dir/notes.json" saved="$WORK_DIR/notes.saved.json" note_id_pattern='^[A-Za-z0-9_-]{22}$'
   local user_tools='["echo","get_time","note_create","note_delete","note_list","note_read","whoami"]'
   local tool_def='(.result.tools | map({(.name): .}) | add)'   # a tools/list result's tools, by name
   secret="the door code is $(openssl rand -hex 4)"   # the text of alice's note: nobody else may ever read it
@@ -47,7 +30,7 @@ checks_step9() {
 
   # --- Who sees which tools ---
 
-  check "user: tools/list shows exactly $(and_list echo get_time "${STEP9_TOOLS[@]}"), in both eras"
+  check "user: tools/list shows exactly $(and_list echo get_time "${step9_tools[@]}"), in both eras"
     for era in legacy modern; do
       with_token "$alice" "post_mcp_$era" tools/list
       expect_result
@@ -62,7 +45,7 @@ checks_step9() {
   check "the user tools are fully described: title, description, closed input schema, output schema, annotations"
     with_token "$alice" post_mcp_legacy tools/list
     expect_result
-    for tool in "${STEP9_TOOLS[@]}"; do
+    for tool in "${step9_tools[@]}"; do
       expect_json "$tool_def.$tool | .title | type == \"string\" and length > 0" true
       expect_json "$tool_def.$tool | .description | type == \"string\" and length > 0" true
       expect_json "$tool_def.$tool | .inputSchema | [.type, .additionalProperties]" '["object",false]'
@@ -320,8 +303,8 @@ checks_step9() {
   check "the notes file in --data-dir is readable by its owner only (600), in a folder that is 700; JSON, alice's note in it"
     if [[ -z "$(find "$notes_file" -perm 600)" ]]; then fail "$notes_file with mode 600" "$(ls -l "$notes_file")"; fi
     expectation_passed
-    if [[ -z "$(find "$DATA_DIR" -maxdepth 0 -perm 700)" ]]; then
-      fail "$DATA_DIR with mode 700" "$(ls -ld "$DATA_DIR")"
+    if [[ -z "$(find "$data_dir" -maxdepth 0 -perm 700)" ]]; then
+      fail "$data_dir with mode 700" "$(ls -ld "$data_dir")"
     fi
     expectation_passed
     if ! jq -e --arg id "$id" '[.[] | select(.id == $id) | .owner] == ["alice"]' "$notes_file" >/dev/null; then
@@ -386,4 +369,19 @@ checks_step9() {
     call_tool legacy "$ada" note_list
     expect_tool_result
     expect_json '.result.structuredContent.notes | length' "$(jq length "$saved")"
+}
+
+# token_identity TOKEN — what whoami must say about TOKEN, all of it from its claims: subject (sub),
+# username (preferred_username, else sub), client_id, scopes, roles, expires_at (exp, ISO 8601 UTC).
+token_identity() {
+  jwt_part "$1" 2 | jq -c '{
+      subject: .sub, username: (.preferred_username // .sub), client_id: (.client_id // null),
+      scopes: (.scope // "" | split(" ") | map(select(. != ""))), roles: (.roles // []),
+      expires_at: (.exp | todate)}'
+}
+
+# random_note_id — an id of the shape the server gives notes (128 random bits in base64url), that
+# no note has.
+random_note_id() {
+  openssl rand 16 | b64url
 }
