@@ -46,8 +46,8 @@
 #
 # A checks function refuses an option it does not know. The harness's own state — BASE_URL (where
 # the requests go: each checks function sets it from its first argument), SERVER_LOG, WORK_DIR (this
-# run's temporary folder), KEYS_DIR and DATA_DIR (the folders the step was started with) — is set by
-# the step's script and start_server, and read by the helpers below; checks change it only by
+# run's temporary folder), KEYS_DIR (the token desk's key folder, which signs this run's tokens),
+# DATA_DIR — is set by start_server and read by the helpers below; checks change it only by
 # restarting the server.
 #
 # Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
@@ -91,14 +91,12 @@ use_checks() {
   done
 }
 
-# make_work_dir STEP — creates WORK_DIR, the run's temporary folder (removed on exit, with the server
-# stopped). start_server makes it when there is none; make it first to start the server with
-# something inside it, such as a key pair of its own:
-#   make_work_dir 6
-#   KEYS_DIR="$WORK_DIR/keys"    # never the repository's keys/; the server creates the pair here
-#   start_server 6 --keys-dir "$KEYS_DIR"
+# make_work_dir NAME — creates WORK_DIR, the run's temporary folder, removed on exit with the
+# server stopped. start_server makes one when there is none.
 make_work_dir() {
-  WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/test_step$1.XXXXXX")"
+  local name=$1
+  if [[ "$name" =~ ^[0-9]+$ ]]; then name="test_step$name"; fi
+  WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")"
   trap stop_server EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -114,14 +112,37 @@ ensure_built() {
 
 # start_server STEP [OPTION...] — runs .build/debug/StepN with the OPTIONs (building it if missing)
 # on a free port, waits until GET /health answers, and sets BASE_URL (http://127.0.0.1:PORT) and
-# SERVER_LOG.
+# SERVER_LOG. A step that reads keys (Step 5 on) gets a folder of this run, WORK_DIR/keys, unless the
+# OPTIONs name one with --keys-dir; either way KEYS_DIR is that folder, and when it holds no public
+# key yet the token desk creates the pair there first (generate_token keys): a step loads the public
+# key, it never makes one. A step that keeps notes (Step 9) gets WORK_DIR/data as its --data-dir
+# unless the OPTIONs name one, in DATA_DIR. Never the repository's keys/ or data/.
 start_server() {
   STEP=$1; shift
   START_OPTIONS=("$@")
-  SERVER_OPTIONS=("$@")
   ensure_built "Step$STEP"
-  if [[ -z "$WORK_DIR" ]]; then make_work_dir "$STEP"; fi
+  if [[ -z "$WORK_DIR" ]]; then make_work_dir "test_step$STEP"; fi
   SERVER_LOG="$WORK_DIR/server.log"
+  local help folder
+  help="$("$REPO_ROOT/.build/debug/Step$STEP" --help 2>&1)" || true
+  if [[ "$help" == *--keys-dir* ]]; then
+    if folder="$(option_value --keys-dir ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})"; then
+      KEYS_DIR=$folder
+    else
+      KEYS_DIR="$WORK_DIR/keys"
+      START_OPTIONS=(--keys-dir "$KEYS_DIR" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})
+    fi
+    make_keys "$KEYS_DIR"
+  fi
+  if [[ "$help" == *--data-dir* ]]; then
+    if folder="$(option_value --data-dir ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})"; then
+      DATA_DIR=$folder
+    else
+      DATA_DIR="$WORK_DIR/data"
+      START_OPTIONS+=(--data-dir "$DATA_DIR")
+    fi
+  fi
+  SERVER_OPTIONS=(${START_OPTIONS[@]+"${START_OPTIONS[@]}"})
   launch_server
 }
 
@@ -133,7 +154,8 @@ restart_server() {
 }
 
 # restart_server_with [OPTION...] — restart_server with the options start_server was given plus the
-# OPTIONs; with no OPTION, back to the options it was started with. BASE_URL changes.
+# OPTIONs (for an option given once, the last value counts); with no OPTION, back to the options it
+# was started with. BASE_URL changes.
 restart_server_with() {
   SERVER_OPTIONS=(${START_OPTIONS[@]+"${START_OPTIONS[@]}"} "$@")
   restart_server
@@ -199,6 +221,21 @@ start_server_expecting_exit() {
   note "Step $STEP exited with status $EXIT_STATUS"
 }
 
+# option_value NAME [ARGUMENT...] — prints the value of the last "NAME VALUE" or "NAME=VALUE" among
+# the ARGUMENTs; returns 1 if there is none.
+option_value() {
+  local name=$1 found=1 value=""
+  shift
+  while (($# > 0)); do
+    if [[ "$1" == "$name" && $# -ge 2 ]]; then value=$2; found=0; shift
+    elif [[ "$1" == "$name="* ]]; then value=${1#"$name="}; found=0
+    fi
+    shift
+  done
+  if ((found == 0)); then printf '%s\n' "$value"; fi
+  return "$found"
+}
+
 # free_port — prints a TCP port that nothing listens on right now.
 free_port() {
   if command -v python3 >/dev/null 2>&1; then
@@ -257,7 +294,7 @@ stop_server_process() {
 # 3. Checks: one named group of expectations, one "ok - …" line
 # ---------------------------------------------------------------------------------------------
 
-CHECK_NAME=""; CHECK_EXPECTATIONS=0; CHECKS_PASSED=0
+CHECK_NAME=""; CHECK_EXPECTATIONS=0; CHECKS_PASSED=0; CHECKS_SKIPPED=0
 
 # check "WHAT MUST HOLD" — starts a check; the previous one passed if we got here.
 check() {
@@ -274,10 +311,24 @@ close_check() {
   CHECK_NAME=""
 }
 
+# skip_check "WHAT MUST HOLD" WHY — a check that cannot be judged against this build, and why;
+# it counts neither as passed nor as failed.
+skip_check() {
+  close_check
+  echo "skip - $1 ($2)"
+  CHECKS_SKIPPED=$((CHECKS_SKIPPED + 1))
+}
+
 # finish — ends the script: the last check passed, and so did the whole step.
 finish() {
   close_check
-  if ((CHECKS_PASSED == 1)); then echo "# Step $STEP: 1 check passed"; else echo "# Step $STEP: all $CHECKS_PASSED checks passed"; fi
+  local skipped=""
+  if ((CHECKS_SKIPPED > 0)); then skipped=" ($CHECKS_SKIPPED skipped)"; fi
+  if ((CHECKS_PASSED == 1)); then
+    echo "# Step $STEP: 1 check passed$skipped"
+  else
+    echo "# Step $STEP: all $CHECKS_PASSED checks passed$skipped"
+  fi
 }
 
 note() { echo "# $*"; }
@@ -638,17 +689,27 @@ expect_no_log() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 6. Keys and tokens (Steps 5 on): the server's key pair in KEYS_DIR, tokens from generate_token,
+# 6. Keys and tokens (Steps 5 on): the token desk's key pair in KEYS_DIR, tokens from generate_token,
 #    and tokens signed here with openssl, to try what generate_token would never mint.
 # ---------------------------------------------------------------------------------------------
 
-KEYS_DIR=""   # the folder of the server's key pair: the --keys-dir it was started with
-DATA_DIR=""   # Step 9: the folder of the server's notes: the --data-dir it was started with
+KEYS_DIR=""   # the token desk's folder: the key pair that signs this run's tokens (Steps 5 on)
+DATA_DIR=""   # Step 9: the folder of the server's notes, its --data-dir
+
+# make_keys DIR — the key pair in DIR, made by the token desk (generate_token keys --keys-dir DIR)
+# unless DIR already holds a public key. The desk makes keys; a step only loads the public one.
+make_keys() {
+  if [[ -f "$1/public.pem" || -f "$1/jwks.json" ]]; then return 0; fi
+  ensure_built generate_token
+  local log="${WORK_DIR:-${TMPDIR:-/tmp}}/generate_token.log"
+  "$REPO_ROOT/.build/debug/generate_token" keys --keys-dir "$1" >/dev/null 2>>"$log" \
+    || die "generate_token keys --keys-dir $1 failed: $(tail -n 3 "$log")"
+}
 
 # token_desk ARGUMENT... — runs generate_token (building it if missing) on the key pair in KEYS_DIR.
 # Its summaries for people go to WORK_DIR/generate_token.log.
 token_desk() {
-  if [[ -z "$KEYS_DIR" ]]; then die "KEYS_DIR is not set: start the server with --keys-dir \"\$KEYS_DIR\""; fi
+  if [[ -z "$KEYS_DIR" ]]; then die "KEYS_DIR is not set: start a step that reads keys (Step 5 on), or make_keys first"; fi
   ensure_built generate_token
   "$REPO_ROOT/.build/debug/generate_token" "$@" --keys-dir "$KEYS_DIR" 2>>"$WORK_DIR/generate_token.log" \
     || die "generate_token $* failed: $(tail -n 3 "$WORK_DIR/generate_token.log")"

@@ -9,7 +9,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 make_work_dir issuer
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's issuer creates a pair of its own
+KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: the token desk makes this run's pair here
+make_keys "$KEYS_DIR"
 STEP_PORT="$(free_port)"    # where Step 9 listens later: the issuer must know its resource from the start
 RESOURCE="http://127.0.0.1:$STEP_PORT/mcp"
 OTHER_RESOURCE="http://127.0.0.1:$STEP_PORT/elsewhere"

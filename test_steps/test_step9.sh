@@ -10,11 +10,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 use_checks 1 2 3 4 5 6 7 8 9
 
-make_work_dir 9
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own
-DATA_DIR="$WORK_DIR/data"   # not the repository's data/: this run's notes are thrown away with it
-# Debug level: the log says why each token was refused.
-start_server 9 --keys-dir "$KEYS_DIR" --data-dir "$DATA_DIR" --log-level debug
+# Debug level: the log says why each token was refused. A data folder of this run, in DATA_DIR.
+start_server 9 --log-level debug
 check_banner
 
 # What Steps 1 to 8 promised still holds for an ordinary user (generate_token's default token), who
@@ -25,9 +22,9 @@ checks_step1 "$BASE_URL" 9 --token "$token"
 checks_step2 "$BASE_URL" --token "$token"
 checks_step3 "$BASE_URL" --token "$token" --cache-scope private --extra-tools "$user_tools"
 checks_step4 "$BASE_URL" --token "$token"
-checks_step5 "$BASE_URL" --token "$token"
+checks_step5 "$BASE_URL" --token "$token"   # restarts the server: BASE_URL changes, the token is for the old one
 checks_step6 "$BASE_URL"
-checks_step7 "$BASE_URL"   # restarts the server: BASE_URL changes, the token is for the old one
+checks_step7 "$BASE_URL"   # restarts the server too
 checks_step8 "$BASE_URL" 9 --extra-tools "$user_tools"
 checks_step9 "$BASE_URL" "$DATA_DIR"   # restarts the server too, once with a notes file it must refuse
 
