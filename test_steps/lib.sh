@@ -59,6 +59,8 @@
 
 TEST_STEPS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$TEST_STEPS_DIR/.." && pwd)"
+DEBUG_BIN_DIR="$REPO_ROOT/.build/debug"
+BIN_DIR="$DEBUG_BIN_DIR"   # where the programs under test are; bench/ points it at a release build
 
 MODERN_VERSION="2026-07-28"   # stateless: server/discover, _meta and MCP headers on every request
 LEGACY_VERSION="2025-11-25"   # initialize handshake, then MCP-Protocol-Version on every request
@@ -81,6 +83,7 @@ READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before 
 # ---------------------------------------------------------------------------------------------
 
 STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""; SERVER_OPTIONS=(); START_OPTIONS=()
+EXIT_HOOKS=()   # commands the exit trap runs before it stops the server (bench/ stops wrk this way)
 
 # use_checks N... — sources checks/stepN.sh for each N: the functions checks_stepN.
 use_checks() {
@@ -102,15 +105,16 @@ make_work_dir() {
   trap 'exit 143' TERM
 }
 
-# ensure_built PRODUCT — builds .build/debug/PRODUCT with 'swift build' if it is missing.
+# ensure_built PRODUCT — makes sure BIN_DIR holds PRODUCT: builds .build/debug/PRODUCT with
+# 'swift build' if it is missing (any other BIN_DIR is someone else's build: then it is an error).
 ensure_built() {
-  if [[ ! -x "$REPO_ROOT/.build/debug/$1" ]]; then
-    note ".build/debug/$1 is missing: building it with 'swift build --product $1'" >&2
-    (cd "$REPO_ROOT" && swift build --product "$1") >&2 || die "swift build --product $1 failed"
-  fi
+  if [[ -x "$BIN_DIR/$1" ]]; then return 0; fi
+  if [[ "$BIN_DIR" != "$DEBUG_BIN_DIR" ]]; then die "$BIN_DIR/$1 is missing"; fi
+  note ".build/debug/$1 is missing: building it with 'swift build --product $1'" >&2
+  (cd "$REPO_ROOT" && swift build --product "$1") >&2 || die "swift build --product $1 failed"
 }
 
-# start_server STEP [OPTION...] — runs .build/debug/StepN with the OPTIONs (building it if missing)
+# start_server STEP [OPTION...] — runs BIN_DIR/StepN with the OPTIONs (building it if missing)
 # on a free port, waits until GET /health answers, and sets BASE_URL (http://127.0.0.1:PORT) and
 # SERVER_LOG. A step that reads keys (Step 5 on) gets a folder of this run, WORK_DIR/keys, unless the
 # OPTIONs name one with --keys-dir; either way KEYS_DIR is that folder, and when it holds no public
@@ -124,7 +128,7 @@ start_server() {
   if [[ -z "$WORK_DIR" ]]; then make_work_dir "test_step$STEP"; fi
   SERVER_LOG="$WORK_DIR/server.log"
   local help folder
-  help="$("$REPO_ROOT/.build/debug/Step$STEP" --help 2>&1)" || true
+  help="$("$BIN_DIR/Step$STEP" --help 2>&1)" || true
   if [[ "$help" == *--keys-dir* ]]; then
     if folder="$(option_value --keys-dir ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})"; then
       KEYS_DIR=$folder
@@ -162,7 +166,7 @@ restart_server_with() {
 }
 
 launch_server() {
-  local binary="$REPO_ROOT/.build/debug/Step$STEP"
+  local binary="$BIN_DIR/Step$STEP"
   # Another program may take the port between picking it and binding it: then try another one.
   local attempt
   for attempt in 1 2 3; do
@@ -204,7 +208,7 @@ check_banner() {
 EXIT_STATUS=""
 start_server_expecting_exit() {
   stop_server_process
-  local binary="$REPO_ROOT/.build/debug/Step$STEP" deadline=$((SECONDS + READY_TIMEOUT))
+  local binary="$BIN_DIR/Step$STEP" deadline=$((SECONDS + READY_TIMEOUT))
   PORT="$(free_port)"
   BASE_URL="http://127.0.0.1:$PORT"
   LAST_REQUEST_LINE=""   # no request to report if this fails
@@ -268,8 +272,10 @@ wait_until_ready() {
   done
 }
 
-# stop_server — the EXIT trap: stops the server and removes the temporary files.
+# stop_server — the exit trap: runs EXIT_HOOKS, stops the server and removes WORK_DIR.
 stop_server() {
+  local hook
+  for hook in ${EXIT_HOOKS[@]+"${EXIT_HOOKS[@]}"}; do "$hook" || true; done
   stop_server_process
   if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
   WORK_DIR=""
@@ -702,16 +708,16 @@ make_keys() {
   if [[ -f "$1/public.pem" || -f "$1/jwks.json" ]]; then return 0; fi
   ensure_built generate_token
   local log="${WORK_DIR:-${TMPDIR:-/tmp}}/generate_token.log"
-  "$REPO_ROOT/.build/debug/generate_token" keys --keys-dir "$1" >/dev/null 2>>"$log" \
+  "$BIN_DIR/generate_token" keys --keys-dir "$1" >/dev/null 2>>"$log" \
     || die "generate_token keys --keys-dir $1 failed: $(tail -n 3 "$log")"
 }
 
-# token_desk ARGUMENT... — runs generate_token (building it if missing) on the key pair in KEYS_DIR.
+# token_desk ARGUMENT... — runs BIN_DIR/generate_token (building it if missing) on the key pair in KEYS_DIR.
 # Its summaries for people go to WORK_DIR/generate_token.log.
 token_desk() {
   if [[ -z "$KEYS_DIR" ]]; then die "KEYS_DIR is not set: start a step that reads keys (Step 5 on), or make_keys first"; fi
   ensure_built generate_token
-  "$REPO_ROOT/.build/debug/generate_token" "$@" --keys-dir "$KEYS_DIR" 2>>"$WORK_DIR/generate_token.log" \
+  "$BIN_DIR/generate_token" "$@" --keys-dir "$KEYS_DIR" 2>>"$WORK_DIR/generate_token.log" \
     || die "generate_token $* failed: $(tail -n 3 "$WORK_DIR/generate_token.log")"
 }
 
