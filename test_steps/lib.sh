@@ -1,6 +1,7 @@
-# test_steps/lib.sh — the harness of the black-box step scripts: it starts the server, sends requests
-# and judges the answers. Sourced, never run on its own. What each step promises is in checks/stepN.sh.
-# shellcheck shell=bash
+# test_steps/lib.sh — the harness of the black-box scripts: it starts servers, sends requests and
+# judges the answers. Sourced, never run on its own; the step scripts (test_stepN.sh), serve.sh,
+# bench/ and Tests/Interop/python/ share it. What each step promises is in checks/stepN.sh.
+# shellcheck shell=bash disable=SC2034 # its constants and state are read by the scripts that source it
 #
 # Needs bash, curl and jq (python3, if present, picks the free port); from Step 5 on also openssl
 # and xxd, to check the published key and to sign tokens of its own; Step 9 also cmp (diffutils), to
@@ -23,7 +24,7 @@
 #     expect_json '.result' '{}'
 #
 # The first expectation that does not hold prints what was sent, what was expected, what came
-# back, and the end of the server's log, then exits non-zero. The server is stopped on every
+# back, and the end of the server's log, then exits non-zero. The servers are stopped on every
 # exit path (success, failure, Ctrl-C).
 #
 # The checks of Step N are one function, checks_stepN in checks/stepN.sh, called as
@@ -50,7 +51,7 @@
 # DATA_DIR — is set by start_server and read by the helpers below; checks change it only by
 # restarting the server.
 #
-# Contents: 1. protocol constants  2. the server  3. checks  4. requests  5. expectations
+# Contents: 1. protocol constants  2. servers  3. checks  4. requests  5. expectations
 #           6. keys and tokens  7. words
 
 # ---------------------------------------------------------------------------------------------
@@ -77,13 +78,19 @@ BASELINE_SCOPE="mcp:read mcp:tools mcp:prompts"             # what a 401 asks fo
 WORKSHOP_ISSUER="http://127.0.0.1:9001"                     # the issuer a step trusts by default
 
 READY_TIMEOUT="${READY_TIMEOUT:-30}"   # seconds to wait for GET /health before giving up
+AVOID_PORTS="${AVOID_PORTS:-}"         # ports free_port never picks (space-separated)
 
 # ---------------------------------------------------------------------------------------------
-# 2. The server under test
+# 2. The servers under test: a step, and beside it, if need be, the workshop issuer
 # ---------------------------------------------------------------------------------------------
 
-STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; WORK_DIR=""; SERVER_OPTIONS=(); START_OPTIONS=()
-EXIT_HOOKS=()   # commands the exit trap runs before it stops the server (bench/ stops wrk this way)
+STEP=""; BASE_URL=""; PORT=""; SERVER_PID=""; SERVER_LOG=""; SERVER_OUT=""; WORK_DIR=""
+SERVER_STDOUT=""; ISSUER_STDOUT=""
+SERVER_OPTIONS=(); START_OPTIONS=(); SERVER_ARGV=(); SERVER_STARTED=""; FIXED_PORT=""
+KEYS_DIR=""   # the token desk's folder: the key pair that signs this run's tokens (Steps 5 on)
+DATA_DIR=""   # Step 9: the folder of the server's notes, its --data-dir
+ISSUER_URL=""; ISSUER_PORT=""; ISSUER_PID=""; ISSUER_LOG=""; ISSUER_OUT=""; ISSUER_ARGV=(); ISSUER_STARTED=""
+EXIT_HOOKS=()   # commands the exit trap runs before it stops the servers (bench/ stops wrk this way)
 
 # use_checks N... — sources checks/stepN.sh for each N: the functions checks_stepN.
 use_checks() {
@@ -95,7 +102,7 @@ use_checks() {
 }
 
 # make_work_dir NAME — creates WORK_DIR, the run's temporary folder, removed on exit with the
-# server stopped. start_server makes one when there is none.
+# servers stopped. start_server makes one when there is none.
 make_work_dir() {
   local name=$1
   if [[ "$name" =~ ^[0-9]+$ ]]; then name="test_step$name"; fi
@@ -114,19 +121,26 @@ ensure_built() {
   (cd "$REPO_ROOT" && swift build --product "$1") >&2 || die "swift build --product $1 failed"
 }
 
-# start_server STEP [OPTION...] — runs BIN_DIR/StepN with the OPTIONs (building it if missing)
-# on a free port, waits until GET /health answers, and sets BASE_URL (http://127.0.0.1:PORT) and
-# SERVER_LOG. A step that reads keys (Step 5 on) gets a folder of this run, WORK_DIR/keys, unless the
-# OPTIONs name one with --keys-dir; either way KEYS_DIR is that folder, and when it holds no public
-# key yet the token desk creates the pair there first (generate_token keys): a step loads the public
-# key, it never makes one. A step that keeps notes (Step 9) gets WORK_DIR/data as its --data-dir
-# unless the OPTIONs name one, in DATA_DIR. Never the repository's keys/ or data/.
+# start_server [--on-port PORT] STEP [OPTION...] — runs BIN_DIR/StepN with the OPTIONs (building it
+# if missing) on a free port, waits until GET /health answers, and sets BASE_URL
+# (http://127.0.0.1:PORT), SERVER_PID and SERVER_LOG, the server's output. If SERVER_STDOUT names a
+# file, the standard output goes there apart (SERVER_OUT: the banner; SERVER_LOG: the log lines).
+# A step that reads keys (Step 5 on) gets a folder of this run, WORK_DIR/keys, unless the OPTIONs
+# name one with --keys-dir; either way KEYS_DIR is that folder, and when it holds no public key yet
+# the token desk creates the pair there first (generate_token keys): a step loads the public key,
+# it never makes one. A step that keeps notes (Step 9) gets WORK_DIR/data as its --data-dir unless
+# the OPTIONs name one, in DATA_DIR. Never the repository's keys/ or data/.
+# --on-port PORT: on PORT, not a free one (when another server must know the address first, as an
+# issuer's --resource does); then start_server returns 1 if PORT is taken, and restarts keep PORT.
 start_server() {
+  FIXED_PORT=""
+  if [[ "${1:-}" == --on-port ]]; then FIXED_PORT=$2; shift 2; fi
   STEP=$1; shift
   START_OPTIONS=("$@")
   ensure_built "Step$STEP"
   if [[ -z "$WORK_DIR" ]]; then make_work_dir "test_step$STEP"; fi
   SERVER_LOG="$WORK_DIR/server.log"
+  SERVER_OUT="${SERVER_STDOUT:-$SERVER_LOG}"
   local help folder
   help="$("$BIN_DIR/Step$STEP" --help 2>&1)" || true
   if [[ "$help" == *--keys-dir* ]]; then
@@ -151,7 +165,8 @@ start_server() {
 }
 
 # restart_server — stops the server and starts it again with the same options, on another port
-# (BASE_URL changes) and with a fresh SERVER_LOG; the files in WORK_DIR stay.
+# (BASE_URL changes; with --on-port, the same port) and with a fresh SERVER_LOG; the files in
+# WORK_DIR stay.
 restart_server() {
   stop_server_process
   launch_server
@@ -166,21 +181,65 @@ restart_server_with() {
 }
 
 launch_server() {
-  local binary="$BIN_DIR/Step$STEP"
   # Another program may take the port between picking it and binding it: then try another one.
   local attempt
   for attempt in 1 2 3; do
-    PORT="$(free_port)"
+    PORT="${FIXED_PORT:-$(free_port)}"
     BASE_URL="http://127.0.0.1:$PORT"
-    "$binary" --port "$PORT" ${SERVER_OPTIONS[@]+"${SERVER_OPTIONS[@]}"} >"$SERVER_LOG" 2>&1 &
+    SERVER_ARGV=("$BIN_DIR/Step$STEP" --port "$PORT" ${SERVER_OPTIONS[@]+"${SERVER_OPTIONS[@]}"})
+    SERVER_STARTED="$(date +%s.%N)"
+    run_in_background "$SERVER_OUT" "$SERVER_LOG" "${SERVER_ARGV[@]}"
     SERVER_PID=$!
-    if wait_until_ready; then
+    if wait_for_server "$SERVER_PID" "$PORT" "$SERVER_OUT" "$SERVER_LOG" "Step $STEP"; then
       note "Step $STEP is running at $BASE_URL (pid $SERVER_PID)"
       return 0
+    fi
+    SERVER_PID=""
+    if [[ -n "$FIXED_PORT" ]]; then
+      note "port $PORT was taken: Step $STEP could not bind it"
+      return 1
     fi
     note "port $PORT was taken (attempt $attempt of 3); trying another one"
   done
   die "Step $STEP could not bind a free port in 3 attempts"
+}
+
+# start_issuer [OPTION...] — runs the workshop issuer, BIN_DIR/generate_token serve, with the OPTIONs
+# on a free port, beside the step (if one runs), and waits until GET /health answers. Its key pair is
+# the --keys-dir of the OPTIONs, or WORK_DIR/keys: created by the token desk first if it holds none.
+# Sets ISSUER_URL, ISSUER_PORT, ISSUER_PID, ISSUER_LOG (its output; if ISSUER_STDOUT names a file,
+# the standard output goes there apart, in ISSUER_OUT) and ISSUER_KEYS_DIR. The request helpers keep
+# speaking to BASE_URL: to speak to the issuer, set BASE_URL="$ISSUER_URL" (and
+# SERVER_LOG="$ISSUER_LOG" for the log expectations).
+ISSUER_KEYS_DIR=""
+start_issuer() {
+  local options=("$@") attempt folder
+  ensure_built generate_token
+  if [[ -z "$WORK_DIR" ]]; then make_work_dir issuer; fi
+  ISSUER_LOG="$WORK_DIR/issuer.log"
+  ISSUER_OUT="${ISSUER_STDOUT:-$ISSUER_LOG}"
+  if folder="$(option_value --keys-dir ${options[@]+"${options[@]}"})"; then
+    ISSUER_KEYS_DIR=$folder
+  else
+    ISSUER_KEYS_DIR="$WORK_DIR/keys"
+    options=(--keys-dir "$ISSUER_KEYS_DIR" ${options[@]+"${options[@]}"})
+  fi
+  make_keys "$ISSUER_KEYS_DIR"
+  for attempt in 1 2 3; do
+    ISSUER_PORT="$(free_port)"
+    ISSUER_URL="http://127.0.0.1:$ISSUER_PORT"
+    ISSUER_ARGV=("$BIN_DIR/generate_token" serve --port "$ISSUER_PORT" "${options[@]}")
+    ISSUER_STARTED="$(date +%s.%N)"
+    run_in_background "$ISSUER_OUT" "$ISSUER_LOG" "${ISSUER_ARGV[@]}"
+    ISSUER_PID=$!
+    if wait_for_server "$ISSUER_PID" "$ISSUER_PORT" "$ISSUER_OUT" "$ISSUER_LOG" "the issuer"; then
+      note "the issuer is running at $ISSUER_URL (pid $ISSUER_PID)"
+      return 0
+    fi
+    ISSUER_PID=""
+    note "port $ISSUER_PORT was taken (attempt $attempt of 3); trying another one"
+  done
+  die "the issuer could not bind a free port in 3 attempts"
 }
 
 # check_banner — the check of the start-up banner: it says where Step STEP listens, and prints the
@@ -201,21 +260,22 @@ check_banner() {
 }
 
 # start_server_expecting_exit — for a server that must refuse to start (say, a file is in its way):
-# stops the one that runs, starts .build/debug/StepN again with the options start_server was given,
-# and waits for it to exit, at most READY_TIMEOUT seconds. Sets EXIT_STATUS; its output is in
-# SERVER_LOG (for expect_log). Fails if it starts listening instead, or is still running when the
-# time is up (the EXIT trap then stops it). restart_server_with starts a server again.
+# stops the one that runs, starts BIN_DIR/StepN again with the options start_server was given, and
+# waits for it to exit, at most READY_TIMEOUT seconds. Sets EXIT_STATUS; its output is in SERVER_LOG
+# (for expect_log). Fails if it starts listening instead, or is still running when the time is up
+# (the exit trap then stops it). restart_server_with starts a server again.
 EXIT_STATUS=""
 start_server_expecting_exit() {
   stop_server_process
-  local binary="$BIN_DIR/Step$STEP" deadline=$((SECONDS + READY_TIMEOUT))
-  PORT="$(free_port)"
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  PORT="${FIXED_PORT:-$(free_port)}"
   BASE_URL="http://127.0.0.1:$PORT"
   LAST_REQUEST_LINE=""   # no request to report if this fails
-  "$binary" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} >"$SERVER_LOG" 2>&1 &
+  SERVER_ARGV=("$BIN_DIR/Step$STEP" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})
+  run_in_background "$SERVER_OUT" "$SERVER_LOG" "${SERVER_ARGV[@]}"
   SERVER_PID=$!
   while kill -0 "$SERVER_PID" 2>/dev/null; do
-    if grep -q "listening on" "$SERVER_LOG"; then fail "Step $STEP refuses to start" "it is listening on port $PORT"; fi
+    if grep -qs "listening on" "$SERVER_OUT"; then fail "Step $STEP refuses to start" "it is listening on port $PORT"; fi
     if ((SECONDS > deadline)); then fail "Step $STEP exits within ${READY_TIMEOUT}s" "it is still running"; fi
     sleep 0.1
   done
@@ -223,6 +283,18 @@ start_server_expecting_exit() {
   wait "$SERVER_PID" 2>/dev/null || EXIT_STATUS=$?
   SERVER_PID=""
   note "Step $STEP exited with status $EXIT_STATUS"
+}
+
+# run_in_background OUT LOG COMMAND... — starts COMMAND in the background with its standard output
+# in the file OUT and its standard error in LOG (one file when they are the same); $! is its pid.
+run_in_background() {
+  local out=$1 log=$2
+  shift 2
+  if [[ "$out" == "$log" ]]; then
+    "$@" >"$log" 2>&1 </dev/null &
+  else
+    "$@" >"$out" 2>"$log" </dev/null &
+  fi
 }
 
 # option_value NAME [ARGUMENT...] — prints the value of the last "NAME VALUE" or "NAME=VALUE" among
@@ -240,60 +312,78 @@ option_value() {
   return "$found"
 }
 
-# free_port — prints a TCP port that nothing listens on right now.
+# free_port — prints a TCP port that nothing listens on right now (and that is not in AVOID_PORTS).
 free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-  else
-    echo $((49152 + RANDOM % 16384))   # a random ephemeral port; start_server retries if it is taken
-  fi
+  local port
+  while :; do
+    if command -v python3 >/dev/null 2>&1; then
+      port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    else
+      port=$((49152 + RANDOM % 16384))   # a random ephemeral port; start_server retries if it is taken
+    fi
+    if [[ " $AVOID_PORTS " != *" $port "* ]]; then break; fi
+  done
+  echo "$port"
 }
 
-# wait_until_ready — polls until our server says it is listening on PORT and GET /health answers 2xx.
-# Returns 1 if the port was already in use; gives up (with the server's log) on any other problem.
-wait_until_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT)) status=0
+# wait_for_server PID PORT OUT LOG NAME — polls until the process PID says on its standard output
+# (the file OUT) that it listens on PORT and GET /health answers 2xx. Returns 1 if the port was
+# already in use; gives up (with the server's output) on any other problem. NAME is what messages
+# call it.
+wait_for_server() {
+  local pid=$1 port=$2 out=$3 log=$4 name=$5 deadline=$((SECONDS + READY_TIMEOUT)) status=0
   while :; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      wait "$SERVER_PID" 2>/dev/null || status=$?
-      SERVER_PID=""
-      if grep -qi "address already in use" "$SERVER_LOG"; then return 1; fi
-      die_with_log "Step $STEP exited (status $status) before answering GET /health"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || status=$?
+      if grep -qsi "address already in use" "$out" "$log"; then return 1; fi
+      die_with_output "$name exited (status $status) before answering GET /health" "$out" "$log"
     fi
-    # The log line proves that the process answering is ours, not another one on the same port.
-    if grep -q "listening on .*:$PORT\$" "$SERVER_LOG" \
-      && curl -sf -o /dev/null --max-time 2 "$BASE_URL/health"; then
+    # The banner proves that the process answering is ours, not another one on the same port.
+    if grep -qs "listening on .*:$port\$" "$out" \
+      && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/health"; then
       return 0
     fi
     if ((SECONDS > deadline)); then
-      die_with_log "Step $STEP did not answer GET $BASE_URL/health within ${READY_TIMEOUT}s"
+      die_with_output "$name did not answer GET http://127.0.0.1:$port/health within ${READY_TIMEOUT}s" "$out" "$log"
     fi
     sleep 0.1
   done
 }
 
-# stop_server — the exit trap: runs EXIT_HOOKS, stops the server and removes WORK_DIR.
+# wait_until_ready — wait_for_server for the step in SERVER_PID, on PORT.
+wait_until_ready() {
+  wait_for_server "$SERVER_PID" "$PORT" "${SERVER_OUT:-$SERVER_LOG}" "$SERVER_LOG" "Step $STEP"
+}
+
+# stop_server — the exit trap: runs EXIT_HOOKS, stops the step and the issuer, and removes WORK_DIR.
 stop_server() {
   local hook
   for hook in ${EXIT_HOOKS[@]+"${EXIT_HOOKS[@]}"}; do "$hook" || true; done
   stop_server_process
+  stop_process "$ISSUER_PID"
+  ISSUER_PID=""
   if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
   WORK_DIR=""
 }
 
-# stop_server_process — stops the server: TERM, then KILL after 5 s.
+# stop_server_process — stops the step (not the issuer), and keeps WORK_DIR.
 stop_server_process() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
+  stop_process "$SERVER_PID"
+  SERVER_PID=""
+}
+
+# stop_process PID — stops a process this script started: TERM, then KILL after 5 s.
+stop_process() {
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
     local tries=0
-    while kill -0 "$SERVER_PID" 2>/dev/null && ((tries < 50)); do
+    while kill -0 "$1" 2>/dev/null && ((tries < 50)); do
       sleep 0.1
       tries=$((tries + 1))
     done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
   fi
-  SERVER_PID=""
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -345,13 +435,22 @@ die() {
   exit 1
 }
 
-die_with_log() {
+# die_with_output WHY FILE... — gives up, showing the server's output (the FILEs, each once).
+die_with_output() {
+  local why=$1 file shown=" "
+  shift
   echo "not ok - ${CHECK_NAME:-starting Step $STEP}" >&2
-  echo "  $*" >&2
-  echo "  server log:" >&2
-  sed 's/^/    | /' "$SERVER_LOG" >&2 || true
+  echo "  $why" >&2
+  echo "  server output:" >&2
+  for file in "$@"; do
+    if [[ "$shown" == *" $file "* ]]; then continue; fi
+    shown+="$file "
+    sed 's/^/    | /' "$file" >&2 || true
+  done
   exit 1
 }
+
+die_with_log() { die_with_output "$1" "${SERVER_OUT:-$SERVER_LOG}" "$SERVER_LOG"; }
 
 # fail EXPECTED ACTUAL — says what differed, shows the last exchange and the server's log, and exits.
 fail() {
@@ -699,9 +798,6 @@ expect_no_log() {
 #    and tokens signed here with openssl, to try what generate_token would never mint.
 # ---------------------------------------------------------------------------------------------
 
-KEYS_DIR=""   # the token desk's folder: the key pair that signs this run's tokens (Steps 5 on)
-DATA_DIR=""   # Step 9: the folder of the server's notes, its --data-dir
-
 # make_keys DIR — the key pair in DIR, made by the token desk (generate_token keys --keys-dir DIR)
 # unless DIR already holds a public key. The desk makes keys; a step only loads the public one.
 make_keys() {
@@ -723,6 +819,7 @@ token_desk() {
 
 # mint_token [OPTION...] — an access token from generate_token (for alice, with its default scopes
 # and roles) for this server: its audience is $BASE_URL/mcp unless an --audience OPTION says otherwise.
+# shellcheck disable=SC2120 # callers pass OPTIONs, or none
 mint_token() {
   token_desk --audience "$BASE_URL/mcp" "$@"
 }
@@ -784,6 +881,7 @@ rsa_exponent() {
   if ((${#hex} % 2 == 1)); then hex="0$hex"; fi
   printf '%s' "$hex" | xxd -r -p | b64url
 }
+
 
 # ---------------------------------------------------------------------------------------------
 # 7. Words, for the names of checks
