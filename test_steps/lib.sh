@@ -92,6 +92,19 @@ DATA_DIR=""   # Step 9: the folder of the server's notes, its --data-dir
 ISSUER_URL=""; ISSUER_PORT=""; ISSUER_PID=""; ISSUER_LOG=""; ISSUER_OUT=""; ISSUER_ARGV=(); ISSUER_STARTED=""
 EXIT_HOOKS=()   # commands the exit trap runs before it stops the servers (bench/ stops wrk this way)
 
+# script_help "$@" — for a script that takes no arguments: with -h or --help, prints the script's
+# opening comment (what it checks, and its usage) and exits 0; with anything else, exits 2.
+script_help() {
+  local script="${BASH_SOURCE[1]}"
+  if (($# == 0)); then return 0; fi
+  if [[ "$1" == -h || "$1" == --help ]]; then
+    sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$script"
+    exit 0
+  fi
+  echo "${script##*/} takes no arguments (got: $*); see ${script##*/} --help" >&2
+  exit 2
+}
+
 # use_checks N... — sources checks/stepN.sh for each N: the functions checks_stepN.
 use_checks() {
   local step
@@ -391,6 +404,9 @@ stop_process() {
 # ---------------------------------------------------------------------------------------------
 
 CHECK_NAME=""; CHECK_EXPECTATIONS=0; CHECKS_PASSED=0; CHECKS_SKIPPED=0
+# When set, each check's outcome is also appended to this file, one line each ("ok - NAME",
+# "not ok - NAME", "skip - NAME"): run_all.sh counts them so.
+TEST_STEPS_RESULTS="${TEST_STEPS_RESULTS:-}"
 
 # check "WHAT MUST HOLD" — starts a check; the previous one passed if we got here.
 check() {
@@ -403,6 +419,7 @@ close_check() {
   if [[ -z "$CHECK_NAME" ]]; then return 0; fi
   if ((CHECK_EXPECTATIONS == 0)); then die "check '$CHECK_NAME' has no expectations"; fi
   echo "ok - $CHECK_NAME"
+  record_result "ok - $CHECK_NAME"
   CHECKS_PASSED=$((CHECKS_PASSED + 1))
   CHECK_NAME=""
 }
@@ -412,7 +429,12 @@ close_check() {
 skip_check() {
   close_check
   echo "skip - $1 ($2)"
+  record_result "skip - $1"
   CHECKS_SKIPPED=$((CHECKS_SKIPPED + 1))
+}
+
+record_result() {
+  if [[ -n "$TEST_STEPS_RESULTS" ]]; then printf '%s\n' "$1" >>"$TEST_STEPS_RESULTS"; fi
 }
 
 # finish — ends the script: the last check passed, and so did the whole step.
@@ -432,6 +454,7 @@ note() { echo "# $*"; }
 die() {
   echo "not ok - ${CHECK_NAME:-setup}" >&2
   echo "  $*" >&2
+  record_result "not ok - ${CHECK_NAME:-setup}"
   exit 1
 }
 
@@ -447,6 +470,7 @@ die_with_output() {
     shown+="$file "
     sed 's/^/    | /' "$file" >&2 || true
   done
+  record_result "not ok - ${CHECK_NAME:-starting Step $STEP}"
   exit 1
 }
 
@@ -462,6 +486,7 @@ fail() {
     echo "  server log (last 15 lines):"
     tail -n 15 "$SERVER_LOG" 2>/dev/null | sed 's/^/    | /'
   } >&2
+  record_result "not ok - $CHECK_NAME"
   exit 1
 }
 

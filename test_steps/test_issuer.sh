@@ -7,6 +7,7 @@
 # Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 
 make_work_dir issuer
 KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: the token desk makes this run's pair (start_issuer)

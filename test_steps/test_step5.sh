@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Step 5 — JWKS: the server loads the workshop's public key, which the token desk made, and publishes
 # it as a JWK Set at GET /.well-known/jwks.json. /mcp is still open.
-# Checks: test_steps/checks/step1.sh … step5.sh, then what holds only at Step 5 (below).
+# Checks: test_steps/checks/step1.sh … step5.sh, then what holds only at Step 5 (in this script).
 # Usage: test_steps/test_step5.sh   (builds .build/debug/Step5 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 use_checks 1 2 3 4 5
 
 # A key folder of this run, not the repository's keys/: generate_token keys makes the pair first.

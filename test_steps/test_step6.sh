@@ -2,10 +2,11 @@
 # Step 6 — Validation: every /mcp request needs Authorization: Bearer <RS256 JWT> signed with the
 # workshop key, for this server (aud), from the workshop issuer (iss), not expired, typed at+jwt.
 # /health and /.well-known/jwks.json stay public.
-# Checks: test_steps/checks/step1.sh … step6.sh, then what holds only at Step 6 (below).
+# Checks: test_steps/checks/step1.sh … step6.sh, then what holds only at Step 6 (in this script).
 # Usage: test_steps/test_step6.sh   (builds .build/debug/Step6 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 use_checks 1 2 3 4 5 6
 
 # Debug level: the log says why each token was refused.

@@ -2,10 +2,11 @@
 # Step 7 — OAuth metadata: RFC 9728 protected resource metadata at
 # /.well-known/oauth-protected-resource/mcp (and at the root well-known path) names the resource and
 # its authorization server; every 401 carries resource_metadata="…" and scope="…".
-# Checks: test_steps/checks/step1.sh … step7.sh, then what holds only at Step 7 (below).
+# Checks: test_steps/checks/step1.sh … step7.sh, then what holds only at Step 7 (in this script).
 # Usage: test_steps/test_step7.sh   (builds .build/debug/Step7 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 use_checks 1 2 3 4 5 6 7
 
 # Debug level: the log says why each token was refused.

@@ -6,6 +6,7 @@
 # Usage: test_steps/test_step8.sh   (builds .build/debug/Step8 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 use_checks 1 2 3 4 5 6 7 8
 
 # Debug level: the log says why each token was refused.
