@@ -91,7 +91,7 @@ struct JWKSTests {
         for (name, text) in cases {
             let files = try TestKeys.folder(with: [(name, text)])
             let error = #expect(throws: (any Error).self, "\(name): \(text)") {
-                try Step5.buildApplication(StepUnderTest.options, keyFiles: files)
+                try Step5.buildApplication(StepUnderTest.options, origins: Step5.OriginOptions(allowOrigin: []), keyFiles: files)
             }
             let message = error.map { "\($0)" } ?? ""
             #expect(message.contains(name) && message.contains("generate_token keys"), "\(message)")
