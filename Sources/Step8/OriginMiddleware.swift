@@ -43,7 +43,7 @@ struct OriginMiddleware<Context: RequestContext>: RouterMiddleware {
         // `Mcp-Param-*` headers are named by the tools' schemas: allow the ones the browser asks for.
         let parameters = (requestedHeaders ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0.lowercased().hasPrefix("mcp-param-") && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }
+            .filter { $0.lowercased().hasPrefix("mcp-param-") && $0.allSatisfy(Self.isNameCharacter) }
         return Response(
             status: .noContent,
             headers: [
@@ -53,5 +53,10 @@ struct OriginMiddleware<Context: RequestContext>: RouterMiddleware {
                 .accessControlMaxAge: "86400",
             ]
         )
+    }
+
+    /// Letters, digits and `-`: the characters of the header names MCP uses (RFC 9110 §5.1 allows more).
+    static func isNameCharacter(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || character == "-")
     }
 }
