@@ -1,0 +1,249 @@
+"""Sessions: commands run against a real server (and issuer), captured and normalised."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from . import servers
+from .directives import Command, Session
+from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
+from .paths import ROOT, TutorialError, rel
+
+COMMAND_TIMEOUT = 20  # seconds for one session command
+
+# Runs around each command, so that the variables and functions it defines reach the next ones.
+SHELL_STATE = r'''__tutorial_baseline=" $(compgen -v | tr '\n' ' ') "
+source "$TUTORIAL_STATE"
+__tutorial_save() {
+  local name
+  {
+    for name in $(compgen -v); do
+      case "$__tutorial_baseline" in *" $name "*) continue ;; esac
+      case "$name" in __tutorial* | BASH* | PIPESTATUS | REPLY | OPTARG | MAPFILE | _) continue ;; esac
+      declare -p "$name"
+    done
+    declare -f
+  } > "$TUTORIAL_STATE.new" && mv "$TUTORIAL_STATE.new" "$TUTORIAL_STATE"
+}
+trap __tutorial_save EXIT
+'''
+
+
+def check_tools(command: Command) -> None:
+    """Makes sure the workshop programs a command runs from .build/debug are there, and the
+    Python environment in .venv if it runs .venv/bin/python."""
+    for name in sorted(set(re.findall(r"\.build/debug/([\w-]+)", command.text))):
+        if not re.fullmatch(r"Step\d+", name):
+            servers.binary(name)
+    if ".venv/bin/python" in command.text and not (ROOT / ".venv" / "bin" / "python").exists():
+        raise TutorialError(
+            "a session runs .venv/bin/python, which is missing; create it with: python3 -m venv .venv && "
+            ".venv/bin/python -m pip install -r Tests/Interop/python/requirements.txt (scripts/test-all.sh does this)"
+        )
+
+
+def run_command(command: Command, base: str, session: Session, env_extra: dict[str, str] | None = None) -> str:
+    env = {**os.environ, "BASE": base, "COLUMNS": "80", "NO_COLOR": "1", **(env_extra or {})}
+    env.pop("JQ_COLORS", None)
+    script = SHELL_STATE + command.text + "\n" if "TUTORIAL_STATE" in env else command.text
+    process = subprocess.Popen(
+        ["bash", "-o", "pipefail", "-c", script],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a timeout can stop curl and jq too
+    )
+    try:
+        output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise TutorialError(f"session {session.name}: timed out after {COMMAND_TIMEOUT}s:\n  {command.text}")
+    text = output.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if process.returncode != 0:
+        raise TutorialError(
+            f"session {session.name} ({session.source}): exit status {process.returncode}:\n"
+            f"  {command.text}\n{text}"
+        )
+    return text
+
+
+class LogReader:
+    """A server's log lines, read as they arrive, in the form a transcript shows them, each with
+    the module that wrote it."""
+
+    def __init__(self, path: Path, shown_as: str = "server log"):
+        self.path = path
+        self.offset = 0
+        self.shown_as = shown_as
+
+    def new_lines(self) -> list[tuple[str, str]]:
+        """(source, shown line) for each complete line written since the last call; waits until the
+        log has been quiet for 0.1s."""
+        deadline = time.monotonic() + 2
+        size = -1
+        while time.monotonic() < deadline:
+            current = self.path.stat().st_size
+            if current == size:
+                break
+            size = current
+            time.sleep(0.1)
+        data = self.path.read_bytes()[self.offset:]
+        complete = data[: data.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        lines = (log_line(line, self.shown_as) for line in complete.decode("utf-8", errors="replace").splitlines())
+        return [line for line in lines if line]
+
+
+def shown_log(lines: list[tuple[str, str]], show: str, own_source: str) -> list[str]:
+    """The lines a session shows: with show "yes", those the program's own module wrote; "all",
+    every one; "no", none."""
+    return [shown for source, shown in lines if show == "all" or (show == "yes" and source == own_source)]
+
+
+class DeskDurations:
+    """How generate_token words a span of seconds ("60 minutes"), asked of generate_token itself:
+    it mints a token valid for that long, with a key pair of its own, and says "valid for …".
+    Spans it cannot mint (over a day) are worded as None: the transcript keeps what it printed."""
+
+    worded: dict[int, str | None] = {}  # shared by every session of a run
+
+    def __init__(self, scratch: Path):
+        self.keys = scratch / "desk-keys"
+
+    def __call__(self, seconds: int) -> str | None:
+        if seconds not in self.worded:
+            self.worded[seconds] = self._ask(seconds) if 1 <= seconds <= 86_400 else None
+        return self.worded[seconds]
+
+    def _ask(self, seconds: int) -> str:
+        if not self.keys.exists():
+            servers.create_key_pair(self.keys)
+        result = subprocess.run(
+            [str(servers.binary("generate_token")), "--keys-dir", str(self.keys), "--expires-in", str(seconds)],
+            cwd=ROOT, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+        )
+        match = re.search(r"valid for (.+)\.$", result.stderr, re.MULTILINE)
+        if result.returncode != 0 or not match:
+            raise TutorialError(f"could not learn how generate_token words {seconds} seconds: "
+                                f"generate_token --expires-in {seconds} said:\n{result.stderr}")
+        return match.group(1)
+
+
+def _fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", errors="replace") if response.status == 200 else None
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _shown_command_line(argv: list[str]) -> str:
+    return " ".join([rel(Path(argv[0])), *argv[1:]])
+
+
+def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None):
+    """The step (and the issuer, if the session has one), started: (issuer or None, step)."""
+    what = f"session {session.name}: Step{session.step}"
+    options = [*(["--keys-dir", str(keys)] if keys else []), *session.args]
+    if session.issuer == "no":
+        return None, servers.start_step(what, session.step, options, scratch)
+    if not (ROOT / "Sources" / f"Step{session.step}" / "IssuerDiscovery.swift").is_file():
+        raise TutorialError(f"{session.source}: session {session.name}: issuer=\"{session.issuer}\" needs a step "
+                            "that finds its issuers' keys through their metadata (Step 7 on)")
+    if not keys:
+        raise TutorialError(f"{session.source}: session {session.name}: an issuer needs a step that takes --keys-dir")
+    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys)
+
+
+def capture(run: list[Session]) -> list[str]:
+    """Runs a session, and the sessions that continue it, against a fresh server (and issuer);
+    returns their normalised transcripts."""
+    session = run[0]
+    shows_log = any(part.show_log != "no" for part in run)
+    shows_issuer_log = any(part.show_issuer_log for part in run)
+    with tempfile.TemporaryDirectory(prefix="tutorial-") as scratch:
+        scratch_path = Path(os.path.realpath(scratch))
+        state = scratch_path / "state.sh"
+        state.write_text("")
+        env_extra = {"TUTORIAL_STATE": str(state)}
+        replacements: list[tuple[str, str]] = []
+
+        def placeholder(path: Path, name: str, first: bool = False) -> None:
+            """Shows `path` (also by the name the temporary folder was given) as $name."""
+            pairs = [(str(path), f"${name}")]
+            if scratch != str(scratch_path):
+                pairs.append((os.path.join(scratch, path.name), f"${name}"))
+            at = 0 if first else len(replacements)
+            replacements[at:at] = pairs
+
+        keys = None
+        if servers.takes_keys_dir(session.step):
+            keys = scratch_path / "keys"
+            env_extra["KEYS"] = str(keys)
+            placeholder(keys, "KEYS")
+        issuer_keys = None  # the step's, for the workshop issuer
+        if session.issuer == "other":
+            issuer_keys = scratch_path / "issuer-keys"
+            env_extra["ISSUER_KEYS"] = str(issuer_keys)
+            placeholder(issuer_keys, "ISSUER_KEYS", first=True)
+        key_names, issued_names = KeyNames(), IssuedNames()
+        own_source = f"Step{session.step}"
+        issuer, step = _start(session, scratch_path, keys, issuer_keys)
+        try:
+            server_log = LogReader(step.stderr)
+            parts: list[list[tuple[str, float]]] = [[] for _ in run]  # per session: raw text, when it started
+            jwks = _fetch(f"{step.url}/.well-known/jwks.json")
+            if jwks:
+                key_names.learn(jwks)
+            if issuer:
+                env_extra["ISSUER"] = issuer.url
+                issuer_jwks = _fetch(f"{issuer.url}/jwks.json")
+                if issuer_jwks:
+                    key_names.learn(issuer_jwks)
+            startup_log = server_log.new_lines() if shows_log else []
+            issuer_log = LogReader(issuer.stderr, "issuer log") if issuer else None
+            issuer_startup_log = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
+            if session.show_server:
+                if issuer:
+                    issuer_lines = shown_log(issuer_startup_log, "yes" if session.show_issuer_log else "no",
+                                             "generate_token")
+                    lines = [f"$ {_shown_command_line(issuer.argv)}", *issuer_lines, issuer.banner().rstrip()]
+                    parts[0].append(("\n".join(lines) + "\n", issuer.started))
+                lines = [f"$ {_shown_command_line(step.argv)}", *shown_log(startup_log, session.show_log, own_source),
+                         step.banner().rstrip()]
+                parts[0].append(("\n".join(lines) + "\n", step.started))
+            for index, current, command in ((i, s, c) for i, s in enumerate(run) for c in s.commands):
+                check_tools(command)
+                command_started = time.time()
+                output = run_command(command, step.url, current, env_extra)
+                if keys and (keys / "jwks.json").is_file():
+                    key_names.learn((keys / "jwks.json").read_text(errors="replace"))
+                shown = "".join(c + "\n" for c in command.comments) + "$ " + command.text + "\n"
+                shown += output.rstrip("\n") + ("\n" if output.strip() else "")
+                # Read after every command of the run, so that each part shows only its own commands' lines.
+                step_lines = server_log.new_lines() if shows_log else []
+                issuer_lines = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
+                shown += "".join(line + "\n" for line in shown_log(step_lines, current.show_log, own_source))
+                shown += "".join(line + "\n" for line in shown_log(
+                    issuer_lines, "yes" if current.show_issuer_log else "no", "generate_token"))
+                if issuer:
+                    issued_names.learn_log(issuer.stderr.read_text(errors="replace"))
+                    issued_names.learn_output(output)
+                parts[index].append((shown, command_started))
+        finally:
+            step.stop()
+            if issuer:
+                issuer.stop()
+        replacements += key_names.replacements() + issued_names.replacements()
+        issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
+        durations = DeskDurations(scratch_path)
+        return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations)
+                          for text, reference in texts)
+                for texts in parts]
