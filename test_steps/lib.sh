@@ -403,9 +403,9 @@ stop_process() {
 # 3. Checks: one named group of expectations, one "ok - …" line
 # ---------------------------------------------------------------------------------------------
 
-CHECK_NAME=""; CHECK_EXPECTATIONS=0; CHECKS_PASSED=0; CHECKS_SKIPPED=0
-# When set, each check's outcome is also appended to this file, one line each ("ok - NAME",
-# "not ok - NAME", "skip - NAME"): run_all.sh counts them so.
+CHECK_NAME=""; CHECK_EXPECTATIONS=0; CHECKS_PASSED=0
+# When set, each check's outcome is also appended to this file, one line each ("ok - NAME" or
+# "not ok - NAME"): run_all.sh counts them so.
 TEST_STEPS_RESULTS="${TEST_STEPS_RESULTS:-}"
 
 # check "WHAT MUST HOLD" — starts a check; the previous one passed if we got here.
@@ -424,15 +424,6 @@ close_check() {
   CHECK_NAME=""
 }
 
-# skip_check "WHAT MUST HOLD" WHY — a check that cannot be judged against this build, and why;
-# it counts neither as passed nor as failed.
-skip_check() {
-  close_check
-  echo "skip - $1 ($2)"
-  record_result "skip - $1"
-  CHECKS_SKIPPED=$((CHECKS_SKIPPED + 1))
-}
-
 record_result() {
   if [[ -n "$TEST_STEPS_RESULTS" ]]; then printf '%s\n' "$1" >>"$TEST_STEPS_RESULTS"; fi
 }
@@ -440,13 +431,7 @@ record_result() {
 # finish — ends the script: the last check passed, and so did the whole step.
 finish() {
   close_check
-  local skipped=""
-  if ((CHECKS_SKIPPED > 0)); then skipped=" ($CHECKS_SKIPPED skipped)"; fi
-  if ((CHECKS_PASSED == 1)); then
-    echo "# Step $STEP: 1 check passed$skipped"
-  else
-    echo "# Step $STEP: all $CHECKS_PASSED checks passed$skipped"
-  fi
+  if ((CHECKS_PASSED == 1)); then echo "# Step $STEP: 1 check passed"; else echo "# Step $STEP: all $CHECKS_PASSED checks passed"; fi
 }
 
 note() { echo "# $*"; }

@@ -64,19 +64,12 @@ checks_step5() {
 
   # The step's folder need not hold the private key at all: the token desk keeps it.
   if ! { mkdir -p "$public_only" && cp "$KEYS_DIR/public.pem" "$public_only/"; }; then die "cannot copy public.pem to $public_only"; fi
-  restart_server_with --keys-dir "$public_only"
-  local name="started on a folder holding only public.pem, the server publishes that key and writes no private.pem"
-  if log_has_line "Created the workshop key pair"; then
-    # A build from before the token desk made every key pair creates one of its own here. Once no
-    # such build is left to test, this branch goes.
-    skip_check "$name" "this build of Step $STEP creates a key pair of its own when its folder holds no private key"
-  else
-    check "$name"
-      send GET /.well-known/jwks.json ""
-      expect_status 200
-      expect_json '.keys[0].kid' "$kid_from_desk"
-      if [[ -e "$public_only/private.pem" ]]; then fail "no private.pem in $public_only" "$(ls -l "$public_only")"; fi
-      expectation_passed
-  fi
+  check "started on a folder holding only public.pem, the server publishes that key and writes no private.pem"
+    restart_server_with --keys-dir "$public_only"
+    send GET /.well-known/jwks.json ""
+    expect_status 200
+    expect_json '.keys[0].kid' "$kid_from_desk"
+    if [[ -e "$public_only/private.pem" ]]; then fail "no private.pem in $public_only" "$(ls -l "$public_only")"; fi
+    expectation_passed
   restart_server_with
 }
