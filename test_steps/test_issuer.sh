@@ -10,50 +10,17 @@
 # Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 
 make_work_dir issuer
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's issuer creates a pair of its own
+KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: the token desk makes this run's pair (start_issuer)
 STEP_PORT="$(free_port)"    # where Step 9 listens later: the issuer must know its resource from the start
 RESOURCE="http://127.0.0.1:$STEP_PORT/mcp"
 OTHER_RESOURCE="http://127.0.0.1:$STEP_PORT/elsewhere"
-ISSUER=""; ISSUER_PID=""; ISSUER_LOG="$WORK_DIR/issuer.log"; STEP9_LOG="$WORK_DIR/step9.log"
 FORM="Content-Type: application/x-www-form-urlencoded"
 
-# Two servers run at once: lib.sh stops the one in SERVER_PID, this stops the issuer.
-stop_both() {
-  if [[ -n "$ISSUER_PID" && "$ISSUER_PID" != "$SERVER_PID" ]] && kill -0 "$ISSUER_PID" 2>/dev/null; then
-    kill -TERM "$ISSUER_PID" 2>/dev/null || true
-    wait "$ISSUER_PID" 2>/dev/null || true
-  fi
-  stop_server
-}
-trap stop_both EXIT
-
-# start_issuer [OPTION...] — runs generate_token serve on a free port and waits for GET /health.
-start_issuer() {
-  ensure_built generate_token
-  STEP="issuer"   # how lib.sh's messages name the server
-  SERVER_LOG="$ISSUER_LOG"
-  local attempt
-  for attempt in 1 2 3; do
-    PORT="$(free_port)"
-    BASE_URL="http://127.0.0.1:$PORT"
-    "$REPO_ROOT/.build/debug/generate_token" serve --port "$PORT" "$@" >"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    if wait_until_ready; then
-      ISSUER="$BASE_URL"
-      ISSUER_PID="$SERVER_PID"
-      note "the issuer is running at $ISSUER (pid $ISSUER_PID)"
-      return 0
-    fi
-    note "port $PORT was taken (attempt $attempt of 3); trying another one"
-  done
-  die "the issuer could not bind a free port in 3 attempts"
-}
-
-# at_issuer, at_step9 — which server the request helpers and log checks speak to.
-at_issuer() { BASE_URL="$ISSUER"; SERVER_LOG="$ISSUER_LOG"; }
-at_step9() { BASE_URL="http://127.0.0.1:$STEP_PORT"; SERVER_LOG="$STEP9_LOG"; }
+# at_issuer — the request helpers and log checks speak to the issuer (lib.sh's start_issuer).
+at_issuer() { STEP="issuer"; ISSUER="$ISSUER_URL"; BASE_URL="$ISSUER"; SERVER_LOG="$ISSUER_LOG"; }
 
 # form NAME VALUE... — an application/x-www-form-urlencoded body, every value percent-encoded.
 form() {
@@ -135,6 +102,7 @@ EOF
 
 start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug \
   --clients-file "$WORK_DIR/clients.json"
+at_issuer
 
 # --- Start-up and discovery ---
 
@@ -445,14 +413,8 @@ check "the issuer's log holds no token, refresh token, code or client secret"
 
 # Step 9 on the port the resource names, trusting this issuer; the issuer keeps running.
 close_check
-ensure_built Step9
-"$REPO_ROOT/.build/debug/Step9" --port "$STEP_PORT" --issuer "$ISSUER" --keys-dir "$KEYS_DIR" \
-  --data-dir "$WORK_DIR/data" --log-level debug >"$STEP9_LOG" 2>&1 &
-SERVER_PID=$!
-STEP=9
-at_step9
-PORT="$STEP_PORT"
-wait_until_ready || die "port $STEP_PORT was taken before Step 9 could bind it; run the script again"
+start_server --on-port "$STEP_PORT" 9 --issuer "$ISSUER" --keys-dir "$KEYS_DIR" --data-dir "$WORK_DIR/data" \
+  --log-level debug || die "port $STEP_PORT was taken before Step 9 could bind it; run the script again"
 note "Step 9 is running at $BASE_URL (pid $SERVER_PID), trusting $ISSUER"
 
 check "Step 9 runs tools/call echo with the robot's client_credentials token (200) and bob's token too"

@@ -3,7 +3,7 @@ import Logging
 import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
-func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) throws
+func buildApplication(_ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) throws
     -> some ApplicationProtocol
 {
     let logger = options.makeLogger(label: ServerIdentity.label)
@@ -11,7 +11,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
     let notes = try NotesStore(file: data.notesFile, logger: logger)
-    let router = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
+    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -32,7 +32,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
 
 /// Every route of this step, in one place.
 func buildRouter(
-    _ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore
+    _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore
 ) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
@@ -48,8 +48,11 @@ func buildRouter(
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
     let cache = VerifiedTokenCache(keys: issuerKeys)
-    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
-    MCPEndpoint(server: MCPServer(notes: notes), transport: TransportGuard(publicURL: options.baseURL), metadataURL: metadata.url)
+    let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
+    let mcp = router.group("/mcp")
+        .add(middleware: OriginMiddleware(transport: transport))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
+    MCPEndpoint(server: MCPServer(notes: notes), transport: transport, metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router
 }

@@ -12,7 +12,7 @@ func withStepNine(
     _ body: @Sendable (_ as: @escaping @Sendable (Caller) -> any TestClientProtocol) async throws -> Void
 ) async throws {
     let app = try Step9.buildApplication(
-        StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+        StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
         data: Step9.DataOptions(dataDirectory: notesFolder.directory.path))
     try await app.test(.router) { client in
         try await body { caller in BearerClient(client: client, token: caller.token) }
@@ -137,7 +137,7 @@ struct UserToolsTests {
         try Data("{ half a file".utf8).write(to: file)
         #expect {
             try Step9.buildApplication(
-                StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+                StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
                 data: Step9.DataOptions(dataDirectory: folder.directory.path))
         } throws: { error in
             "\(error)".contains("left as it is")

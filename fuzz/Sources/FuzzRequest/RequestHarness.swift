@@ -50,7 +50,7 @@ final class RequestHarness: Sendable {
         checkJSON(seed.body, input: input)
         try! Data(FuzzRequestSeed.notesFile.utf8).write(to: notesFile)
         let notes = try! NotesStore(file: notesFile, logger: logger)
-        let responder = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
+        let responder = buildRouter(options, origins: OriginOptions(allowOrigin: []), trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
             .buildResponder()
         let request = Request(
             head: HTTPRequest(method: seed.method, scheme: "http", authority: "127.0.0.1:9000", path: seed.path, headerFields: seed.headers),
