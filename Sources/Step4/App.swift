@@ -11,9 +11,10 @@ struct App: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var origins: OriginOptions
 
     func run() async throws {
-        let app = buildApplication(options)
+        let app = buildApplication(options, origins: origins)
         try await app.runService()
     }
 }

@@ -11,10 +11,11 @@ struct App: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var origins: OriginOptions
     @OptionGroup var keys: KeyOptions
 
     func run() async throws {
-        let app = try buildApplication(options, keyFiles: keys.files)
+        let app = try buildApplication(options, origins: origins, keyFiles: keys.files)
         try await app.runService()
     }
 }

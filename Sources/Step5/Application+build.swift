@@ -3,10 +3,10 @@ import Logging
 import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
-func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles) throws -> some ApplicationProtocol {
+func buildApplication(_ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles) throws -> some ApplicationProtocol {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
-    let router = buildRouter(options, trustedKeys: trustedKeys)
+    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys)
     return Application(
         router: router,
         configuration: options.applicationConfiguration(serverName: ServerIdentity.label),
@@ -19,12 +19,15 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles) throws -> so
 }
 
 /// Every route of this step, in one place.
-func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys) -> Router<BasicRequestContext> {
+func buildRouter(_ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys) -> Router<BasicRequestContext> {
     let router = Router()
     router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
     router.get("/.well-known/jwks.json") { _, _ in trustedKeys.jwksResponse() }
-    MCPEndpoint(server: MCPServer(), transport: TransportGuard(publicURL: options.baseURL))
-        .addRoutes(to: router)
+    let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
+    let mcp = router.group("/mcp")
+        .add(middleware: OriginMiddleware(transport: transport))
+    MCPEndpoint(server: MCPServer(), transport: transport)
+        .addRoutes(to: mcp, path: "")
     return router
 }

@@ -11,16 +11,16 @@ struct MCPEndpoint: Sendable {
 
     func addRoutes(to router: some RouterMethods<BasicRequestContext>, path: RouterPath = "/mcp") {
         router.post(path) { request, context in await self.post(request, context: context) }
-        // 2026-07-28 has no GET stream, and this server keeps no sessions to DELETE.
-        for method in [HTTPRequest.Method.get, .delete, .put, .patch] {
-            router.on(path, method: method) { request, _ in self.notAllowed(request) }
+        // 2026-07-28 has no GET stream, and this server keeps no sessions to DELETE. A browser's
+        // preflight OPTIONS never gets here: OriginMiddleware answers it.
+        for method in [HTTPRequest.Method.get, .delete, .put, .patch, .options] {
+            router.on(path, method: method) { _, _ in self.notAllowed() }
         }
     }
 
     func post(_ request: Request, context: BasicRequestContext) async -> Response {
         var id: JSONValue? = nil
         do throws(JSONRPCError) {
-            try transport.checkOrigin(request.headers)
             try transport.checkContentNegotiation(request.headers)
             let message = try await readMessage(request)
             id = message.id
@@ -35,12 +35,7 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    func notAllowed(_ request: Request) -> Response {
-        do throws(JSONRPCError) {
-            try transport.checkOrigin(request.headers)
-        } catch {
-            return Self.json(JSONRPCResponse.error(error, id: nil), status: error.status)
-        }
+    func notAllowed() -> Response {
         let error = JSONRPCError.invalidRequest("Use POST for MCP messages", status: .methodNotAllowed)
         var response = Self.json(JSONRPCResponse.error(error, id: nil), status: error.status)
         response.headers[.allow] = "POST"

@@ -3,14 +3,15 @@ import WorkshopSupport
 
 /// HTTP checks every `/mcp` request passes before its body is read (MCP basic/transports).
 struct TransportGuard: Sendable {
-    /// The origin of the public URL: a page served from there may call us.
-    let publicOrigin: String?
+    /// Origins besides the local ones whose pages may call us: the public URL's, and those the
+    /// operator names (`--allow-origin`).
+    let allowedOrigins: Set<String>
 
-    init(publicURL: String) {
-        publicOrigin = PublicURL.origin(of: publicURL)
+    init(publicURL: String, allowedOrigins: [String]) {
+        self.allowedOrigins = Set(allowedOrigins + [PublicURL.origin(of: publicURL)].compactMap { $0 })
     }
 
-    /// DNS rebinding defence: a present `Origin` must be local or our own, else 403.
+    /// DNS rebinding defence: a present `Origin` must be local or allowed, else 403.
     func checkOrigin(_ headers: HTTPFields) throws(JSONRPCError) {
         guard let origin = headers[.origin] else { return }
         guard let normalised = PublicURL.origin(of: origin), isAllowed(normalised) else {
@@ -35,7 +36,7 @@ struct TransportGuard: Sendable {
     private static let jsonRanges = ["application/json", "application/*", "*/*"]
 
     private func isAllowed(_ origin: String) -> Bool {
-        if origin == publicOrigin { return true }
+        if allowedOrigins.contains(origin) { return true }
         let local = ["localhost", "127.0.0.1", "[::1]"]
         return ["http", "https"].contains { scheme in
             local.contains { host in origin == "\(scheme)://\(host)" || origin.hasPrefix("\(scheme)://\(host):") }

@@ -11,11 +11,12 @@ struct App: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var origins: OriginOptions
     @OptionGroup var keys: KeyOptions
     @OptionGroup var auth: AuthOptions
 
     func run() async throws {
-        let app = try buildApplication(options, keyFiles: keys.files, auth: auth)
+        let app = try buildApplication(options, origins: origins, keyFiles: keys.files, auth: auth)
         try await app.runService()
     }
 }

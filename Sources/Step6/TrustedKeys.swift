@@ -14,13 +14,10 @@ struct TrustedKeys: Sendable {
         keys = Dictionary(zip(jwks.map(\.kid), publicKeys), uniquingKeysWith: { first, _ in first })
     }
 
-    /// Loads the workshop pair from `keys/`, creating it on first start, and keeps its public half.
+    /// Loads the public key the token desk published in `keys/`; making keys is the desk's job, and
+    /// without one the step does not start.
     static func load(from files: KeyFiles, logger: Logger) throws -> TrustedKeys {
-        let (pair, created) = try WorkshopKeyPair.loadOrCreate(from: files)
-        let trusted = try TrustedKeys([pair.publicKey])
-        if created {
-            logger.notice("Created the workshop key pair", metadata: ["folder": "\(files.directory.path)"])
-        }
+        let trusted = try TrustedKeys(WorkshopKeyPair.publicKeys(in: files))
         logger.info("Loaded the workshop public key", metadata: ["kid": "\(trusted.jwks.map(\.kid).joined(separator: ","))"])
         return trusted
     }

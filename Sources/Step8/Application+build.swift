@@ -3,12 +3,14 @@ import Logging
 import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
-func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions) throws -> some ApplicationProtocol {
+func buildApplication(_ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles, auth: AuthOptions) throws
+    -> some ApplicationProtocol
+{
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
-    let router = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth)
+    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -28,7 +30,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
 }
 
 /// Every route of this step, in one place.
-func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions)
+func buildRouter(_ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions)
     -> Router<MCPRequestContext>
 {
     let router = Router(context: MCPRequestContext.self)
@@ -44,11 +46,12 @@ func buildRouter(_ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys:
         router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
-    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
+    let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
+    let mcp = router.group("/mcp")
+        .add(middleware: OriginMiddleware(transport: transport))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
     let policy = AccessPolicy(defaultRoles: auth.roles)
-    MCPEndpoint(
-        server: MCPServer(policy: policy), policy: policy, transport: TransportGuard(publicURL: options.baseURL),
-        metadataURL: metadata.url)
+    MCPEndpoint(server: MCPServer(policy: policy), policy: policy, transport: transport, metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router
 }

@@ -11,12 +11,13 @@ struct App: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var origins: OriginOptions
     @OptionGroup var keys: KeyOptions
     @OptionGroup var auth: AuthOptions
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let app = try await buildApplication(options, keyFiles: keys.files, auth: auth, data: data)
+        let app = try await buildApplication(options, origins: origins, keyFiles: keys.files, auth: auth, data: data)
         try await app.runService()
     }
 }

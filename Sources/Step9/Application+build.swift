@@ -3,15 +3,15 @@ import Logging
 import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
-func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions) async throws
-    -> some ApplicationProtocol
-{
+func buildApplication(
+    _ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions
+) async throws -> some ApplicationProtocol {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
     let notes = try await NotesStore.open(data, trusting: auth.issuers, logger: logger)
-    let router = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
+    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -32,7 +32,7 @@ func buildApplication(_ options: ServerOptions, keyFiles: KeyFiles, auth: AuthOp
 
 /// Every route of this step, in one place.
 func buildRouter(
-    _ options: ServerOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore
+    _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore
 ) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
@@ -48,11 +48,12 @@ func buildRouter(
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
     let cache = VerifiedTokenCache(keys: issuerKeys)
-    let mcp = router.group("/mcp").add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
+    let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
+    let mcp = router.group("/mcp")
+        .add(middleware: OriginMiddleware(transport: transport))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
     let policy = AccessPolicy(defaultRoles: auth.roles)
-    MCPEndpoint(
-        server: MCPServer(policy: policy, notes: notes), policy: policy, transport: TransportGuard(publicURL: options.baseURL),
-        metadataURL: metadata.url)
+    MCPEndpoint(server: MCPServer(policy: policy, notes: notes), policy: policy, transport: transport, metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
     return router
 }

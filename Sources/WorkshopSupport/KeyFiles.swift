@@ -51,8 +51,13 @@ public struct KeyOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    public init(keysDirectory: String?) {
-        self.keysDirectory = keysDirectory
+    public func validate() throws {
+        // An unset shell variable (`--keys-dir "$KEYS"`) must not put keys in the current folder.
+        if let keysDirectory, keysDirectory.allSatisfy(\.isWhitespace) {
+            throw ValidationError(
+                "--keys-dir is empty (an unset shell variable?): give it a folder, or leave it out to use keys/ at the repository root."
+            )
+        }
     }
 
     public var files: KeyFiles {

@@ -1,8 +1,6 @@
 /// The defaults that the steps and `generate_token` must agree on, so that a token minted
 /// with no options is accepted by a step started with no options.
 public enum WorkshopDefaults {
-    /// Where the steps listen.
-    public static let port = 9000
     /// The workshop issuer: a URL, because clients are sent to it to sign in.
     public static let issuer = "http://127.0.0.1:9001"
     /// The MCP endpoint of a default step: the resource identifier tokens are minted for.

@@ -44,7 +44,7 @@ struct SwiftSDKClientTests {
 
     @Test("the Swift SDK client completes the initialize handshake with Step 2 and pings it")
     func connectsToStepTwo() async throws {
-        try await withClient(Step2.buildApplication(Self.options)) { client, initialized in
+        try await withClient(Step2.buildApplication(Self.options, origins: Step2.OriginOptions(allowOrigin: []))) { client, initialized in
             #expect(initialized.protocolVersion == "2025-11-25")
             #expect(initialized.serverInfo.name == "mcp-workshop")
             try await client.ping()
@@ -53,7 +53,7 @@ struct SwiftSDKClientTests {
 
     @Test("the Swift SDK client lists Step 3's tools and prompts")
     func listsStepThree() async throws {
-        try await withClient(Step3.buildApplication(Self.options)) { client, _ in
+        try await withClient(Step3.buildApplication(Self.options, origins: Step3.OriginOptions(allowOrigin: []))) { client, _ in
             let (tools, _) = try await client.listTools()
             #expect(tools.map(\.name) == ["echo", "get_time"])
             #expect(tools.first?.annotations.readOnlyHint == true)
@@ -64,7 +64,7 @@ struct SwiftSDKClientTests {
 
     @Test("the Swift SDK client calls echo and gets the greeting prompt from Step 4")
     func callsStepFour() async throws {
-        try await withClient(Step4.buildApplication(Self.options)) { client, _ in
+        try await withClient(Step4.buildApplication(Self.options, origins: Step4.OriginOptions(allowOrigin: []))) { client, _ in
             let call = try await client.send(CallTool.request(.init(name: "echo", arguments: ["message": "hello", "repeat_count": 2])))
             let result = try await call.value
             #expect(result.isError == false)
@@ -89,7 +89,7 @@ struct SwiftSDKClientTests {
 
     @Test("with a token, the Swift SDK client connects to Step 6, lists tools and calls echo")
     func connectsToStepSixWithToken() async throws {
-        let app = try Step6.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
         try await withClient(app, token: Self.token) { client, initialized in
             #expect(initialized.instructions?.contains("signed in as swift-sdk-user") == true)
             let (tools, _) = try await client.listTools()
@@ -101,7 +101,7 @@ struct SwiftSDKClientTests {
 
     @Test("without a token, the Swift SDK client cannot connect to Step 6")
     func refusedByStepSixWithoutToken() async throws {
-        let app = try Step6.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
         try await app.test(.live) { server in
             let port = try #require(server.port)
             let endpoint = try #require(URL(string: "http://127.0.0.1:\(port)/mcp"))
@@ -126,7 +126,7 @@ struct SwiftSDKClientTests {
 
     @Test("with a guest's token, the Swift SDK client lists no tools on Step 8 and a call is refused")
     func guestIsRefusedByStepEight() async throws {
-        let app = try Step8.buildApplication(Self.stepSixOptions, keyFiles: Self.keys, auth: try Step8.AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step8.buildApplication(Self.stepSixOptions, origins: Step8.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: try Step8.AuthOptions(issuer: WorkshopDefaults.issuer))
         let guest = Self.mint(subject: "guest", scope: "mcp:read", roles: ["guest"])
         try await withClient(app, token: guest) { client, _ in
             let (tools, _) = try await client.listTools()
@@ -141,7 +141,7 @@ struct SwiftSDKClientTests {
     func whoamiOnStepNine() async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("interop-data-\(UUID().uuidString)").path
         let app = try await Step9.buildApplication(
-            Self.stepSixOptions, keyFiles: Self.keys, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+            Self.stepSixOptions, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
             data: Step9.DataOptions(dataDirectory: data))
         try await withClient(app, token: Self.mint(subject: "ada", scope: "mcp:read mcp:tools", roles: ["user"])) { client, _ in
             let call = try await client.send(CallTool.request(.init(name: "whoami", arguments: [:])))

@@ -56,7 +56,7 @@ enum FuzzReplay {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try Data(FuzzRequestSeed.notesFile.utf8).write(to: data.appendingPathComponent("notes.json"))
         let app = try await Step9.buildApplication(
-            StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+            StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
             data: Step9.DataOptions(dataDirectory: data.path))
         return try await app.test(.router) { client in
             try await client.execute(uri: seed.path, method: seed.method, headers: seed.headers, body: ByteBuffer(bytes: seed.body)) {

@@ -41,27 +41,63 @@ struct JWKSTests {
         #expect(jwk.n == n)
     }
 
-    @Test("Step 5 creates the key pair on first start, owner-only, and reuses it afterwards")
-    func keyPairIsCreatedOnceAndReused() async throws {
-        let files = TestKeys.emptyFolder()
-        let first = try Step5.TrustedKeys.load(from: files, logger: .init(label: "test"))
-        let permissions = try FileManager.default.attributesOfItem(atPath: files.privateKey.path)[.posixPermissions] as? Int
-        #expect(permissions == 0o600)
-        let second = try Step5.TrustedKeys.load(from: files, logger: .init(label: "test"))
-        #expect(first.jwks.map(\.kid) == second.jwks.map(\.kid))
+    @Test("a key folder with only public.pem: the step trusts that key and writes nothing", arguments: StepUnderTest.jwksSteps)
+    func publicPEMAloneIsTrusted(step: StepUnderTest) async throws {
+        let files = try TestKeys.publicPEMOnly()
+        try await step.test(keyFiles: files) { client async throws in
+            try await Self.expectTrusted(TestKeys.kid, step: step, client: client)
+        }
+        #expect(TestKeys.contents(of: files) == ["public.pem"])
+        #expect(try String(contentsOf: files.publicKey, encoding: .utf8) == TestKeys.pair.publicKey.pemRepresentation)
     }
 
-    @Test("a corrupt private key file stops Step 5 with a message saying what to do, and is left alone")
-    func corruptKeyIsReportedNotReplaced() throws {
-        let files = TestKeys.emptyFolder()
-        try FileManager.default.createDirectory(at: files.directory, withIntermediateDirectories: true)
-        try Data("not a key".utf8).write(to: files.privateKey)
-        #expect {
-            try Step5.buildApplication(StepUnderTest.options, keyFiles: files)
-        } throws: { error in
-            "\(error)".contains("generate_token keys --rotate")
+    @Test("a key folder with only jwks.json: the step trusts its key and writes nothing", arguments: StepUnderTest.jwksSteps)
+    func jwksAloneIsTrusted(step: StepUnderTest) async throws {
+        let files = try TestKeys.jwksOnly()
+        try await step.test(keyFiles: files) { client async throws in
+            try await Self.expectTrusted(TestKeys.kid, step: step, client: client)
+        }
+        #expect(TestKeys.contents(of: files) == ["jwks.json"])
+    }
+
+    @Test("a key folder with no public key stops the step with what is missing, where, and the command that makes it", arguments: StepUnderTest.jwksSteps)
+    func missingPublicKeyIsRefused(step: StepUnderTest) async throws {
+        for files in [TestKeys.emptyFolder(), try TestKeys.folder(with: [])] {
+            let error = await #expect(throws: (any Error).self) { try await step.test(keyFiles: files) { _ in } }
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.contains(files.directory.path) && message.contains("public.pem") && message.contains("jwks.json"))
+            #expect(message.contains("swift run generate_token keys"))
+            #expect(message.split(separator: "\n").count == 2, "\(message)")
+            #expect(TestKeys.contents(of: files).isEmpty)
+        }
+    }
+
+    @Test("the step never reads private.pem: a broken one beside a good public.pem is left alone", arguments: StepUnderTest.jwksSteps)
+    func privateKeyIsNeverRead(step: StepUnderTest) async throws {
+        let files = try TestKeys.folder(with: [("private.pem", "not a key"), ("public.pem", TestKeys.pair.publicKey.pemRepresentation)])
+        try await step.test(keyFiles: files) { client async throws in
+            try await Self.expectTrusted(TestKeys.kid, step: step, client: client)
         }
         #expect(try String(contentsOf: files.privateKey, encoding: .utf8) == "not a key")
+    }
+
+    @Test("a public key the step cannot use stops it with a message saying what to do, and is left alone")
+    func unusablePublicKeyIsReported() async throws {
+        let weak = try _RSA.Signing.PrivateKey(unsafeKeySize: .init(bitCount: 1024)).publicKey.pemRepresentation
+        let cases: [(name: String, text: String)] = [
+            ("public.pem", "not a key"), ("public.pem", weak), ("jwks.json", "{"), ("jwks.json", #"{"keys":[]}"#),
+            ("jwks.json", #"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}"#),
+        ]
+        for (name, text) in cases {
+            let files = try TestKeys.folder(with: [(name, text)])
+            let error = #expect(throws: (any Error).self, "\(name): \(text)") {
+                try Step5.buildApplication(StepUnderTest.options, origins: Step5.OriginOptions(allowOrigin: []), keyFiles: files)
+            }
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.contains(name) && message.contains("generate_token keys"), "\(message)")
+            #expect(try String(contentsOf: files.directory.appendingPathComponent(name), encoding: .utf8) == text)
+            #expect(TestKeys.contents(of: files) == [name])
+        }
     }
 
     @Test("Step 5's /mcp is still open: no token needed yet")
@@ -69,5 +105,14 @@ struct JWKSTests {
         try await StepUnderTest.step5.test { client async throws in
             #expect(try await client.initialize().status == .ok)
         }
+    }
+
+    /// The JWK Set publishes exactly `kid`; from Step 6 on, a token signed with that key is accepted.
+    static func expectTrusted(_ kid: String, step: StepUnderTest, client: any TestClientProtocol) async throws {
+        try await client.execute(uri: "/.well-known/jwks.json", method: .get, headers: [:]) { response in
+            let body = try JSONValue(parsing: Data(String(buffer: response.body).utf8))
+            #expect(body["keys"]?.arrayValue?.compactMap { $0["kid"]?.stringValue } == [kid])
+        }
+        #expect(try await client.initialize().status == .ok)
     }
 }

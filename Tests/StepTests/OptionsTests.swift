@@ -33,6 +33,19 @@ struct OptionsTests {
         #expect(throws: (any Error).self) { try ServerOptions.parse(arguments) }
     }
 
+    @Test("an empty --keys-dir is refused with a message, never taken as the current folder", arguments: ["", " ", "\t"])
+    func emptyKeysDirIsRefused(value: String) {
+        let error = #expect(throws: (any Error).self) { try KeyOptions.parse(["--keys-dir", value]) }
+        let message = error.map { KeyOptions.message(for: $0) } ?? ""
+        #expect(message.contains("--keys-dir"), "\(message)")
+    }
+
+    @Test("--keys-dir names the key folder; without it, keys/ at the repository root")
+    func keysDirNamesTheFolder() throws {
+        #expect(try KeyOptions.parse(["--keys-dir", "/tmp/some keys"]).files.directory.path == "/tmp/some keys")
+        #expect(try KeyOptions.parse([]).files.directory.lastPathComponent == "keys")
+    }
+
     @Test("origins are written as browsers write them: default ports dropped, IPv6 in brackets")
     func originOfURL() {
         #expect(PublicURL.origin(of: "http://127.0.0.1:9000/mcp") == "http://127.0.0.1:9000")

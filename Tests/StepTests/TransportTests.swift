@@ -31,10 +31,10 @@ struct TransportTests {
         }
     }
 
-    @Test("GET, DELETE and PUT on /mcp answer 405 with Allow: POST", arguments: StepUnderTest.mcpSteps)
+    @Test("GET, DELETE, PUT and an OPTIONS that is no preflight on /mcp answer 405 with Allow: POST", arguments: StepUnderTest.mcpSteps)
     func otherMethodsAreNotAllowed(step: StepUnderTest) async throws {
         try await step.test { client async throws in
-            for method in [HTTPRequest.Method.get, .delete, .put] {
+            for method in [HTTPRequest.Method.get, .delete, .put, .options] {
                 try await client.execute(uri: "/mcp", method: method, headers: [.accept: "text/event-stream"]) { response in
                     #expect(response.status == .methodNotAllowed)
                     #expect(response.headers[.allow] == "POST")

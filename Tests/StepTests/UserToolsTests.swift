@@ -24,7 +24,8 @@ func withStepNine(
     _ body: @Sendable (_ client: any TestClientProtocol, _ as: @escaping @Sendable (String) -> any TestClientProtocol) async throws -> Void
 ) async throws {
     let app = try await Step9.buildApplication(
-        StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuers: issuers),
+        StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: TestKeys.files,
+        auth: try Step9.AuthOptions(issuers: issuers),
         data: Step9.DataOptions(dataDirectory: notesFolder.directory.path, maxTotalBytes: maxTotalBytes))
     try await app.test(.router) { client in
         try await body(client) { token in BearerClient(client: client, token: token) }
@@ -208,7 +209,8 @@ struct UserToolsTests {
         try Data(broken.utf8).write(to: file)
         await #expect {
             try await Step9.buildApplication(
-                StepUnderTest.options, keyFiles: TestKeys.files, auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
+                StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), keyFiles: TestKeys.files,
+                auth: try Step9.AuthOptions(issuer: WorkshopDefaults.issuer),
                 data: Step9.DataOptions(dataDirectory: folder.directory.path))
         } throws: { error in
             "\(error)".contains("left as it is") && "\(error)".contains(file.path)

@@ -67,7 +67,7 @@ struct VerifiedTokenCacheTests {
             let logger = Logger(label: "test")
             let keys = IssuerKeys(local: nil, refetchInterval: .zero, logger: logger)
             let router = Step9.buildRouter(
-                StepUnderTest.options, trustedKeys: try TrustedKeys.load(from: TestKeys.files, logger: logger), issuerKeys: keys,
+                StepUnderTest.options, origins: Step9.OriginOptions(allowOrigin: []), trustedKeys: try TrustedKeys.load(from: TestKeys.files, logger: logger), issuerKeys: keys,
                 auth: try AuthOptions(issuer: issuer.url),
                 notes: try await NotesStore.open(TestKeys.emptyFolder().directory.appendingPathComponent("notes.sqlite"), logger: logger))
             try await Application(router: router).test(.router) { client async throws in

@@ -5,8 +5,9 @@
 # refused with 401. From Step 8 on, a token with mcp:read only may connect and list, but its
 # tools/call must be refused with 403: insufficient_scope for a user's token, a 403 without any
 # challenge for a guest's, whose role never allows a call. At Step 9 the client also calls whoami,
-# which must name the token's subject, and creates, reads and deletes a note. Steps 5 on run with a temporary key pair,
-# never the repository's keys/; Step 9 with a temporary --data-dir, never the repository's data/.
+# which must name the token's subject, and creates, reads and deletes a note. Steps 5 on run with a
+# temporary key pair, never the repository's keys/, made by the token desk before the step starts (a
+# step only reads the public key); Step 9 with a temporary --data-dir, never the repository's data/.
 #
 # Usage: Tests/Interop/python/run_interop.sh [STEP ...]   (default: 2 3 4 5 6 7 8 9)
 # Needs .venv/ with requirements.txt installed (scripts/test-all.sh creates it).
@@ -27,17 +28,24 @@ client_check() {
   "$python" "$here/mcp_client_check.py" --url "$BASE_URL/mcp" --mode "$1" --step "$2" "${@:3}"
 }
 
+# new_keys — a key pair of this run's own in $WORK_DIR/keys, made by the token desk, in KEYS_DIR.
+new_keys() {
+  make_work_dir "$1"
+  KEYS_DIR="$WORK_DIR/keys"
+  ensure_built generate_token
+  "$REPO_ROOT/.build/debug/generate_token" keys --keys-dir "$KEYS_DIR" >/dev/null 2>"$WORK_DIR/generate_token.log" \
+    || { cat "$WORK_DIR/generate_token.log" >&2; exit 1; }
+}
+
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(2 3 4 5 6 7 8 9)
 status=0
 for step in "${steps[@]}"; do
   if ((step >= 9)); then
-    make_work_dir "$step"
-    KEYS_DIR="$WORK_DIR/keys"
+    new_keys "$step"
     start_server "$step" --keys-dir "$KEYS_DIR" --data-dir "$WORK_DIR/data"
   elif ((step >= 5)); then
-    make_work_dir "$step"
-    KEYS_DIR="$WORK_DIR/keys"
+    new_keys "$step"
     start_server "$step" --keys-dir "$KEYS_DIR"
   else
     start_server "$step"

@@ -69,7 +69,8 @@ final class RequestHarness: Sendable {
         let seed = FuzzRequestSeed(input, substitutions: substitutions)
         checkJSON(seed.body, input: input)
         resetNotes()
-        let responder = buildRouter(options, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
+        let responder = buildRouter(
+            options, origins: OriginOptions(allowOrigin: []), trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
             .buildResponder()
         let request = Request(
             head: HTTPRequest(method: seed.method, scheme: "http", authority: "127.0.0.1:9000", path: seed.path, headerFields: seed.headers),
