@@ -99,6 +99,9 @@ struct HostileDocumentTests {
             document(url, "Safe\u{202E}ppA", ["http://127.0.0.1/callback"], [:])
         },
         serving("no redirect_uris", says: "has no redirect_uris") { url in document(url, "Test app", [], [:]) },
+        serving("no authorization_code grant", says: "does not list the authorization_code grant") { url in
+            document(url, "Test app", ["http://127.0.0.1/callback"], ["grant_types": ["client_credentials"]])
+        },
         serving("a client_secret in a public document", says: "holds a client_secret") { url in
             document(url, "Test app", ["http://127.0.0.1/callback"], ["client_secret": "hunter2"])
         },
@@ -207,6 +210,47 @@ struct HostileDocumentTests {
                     second.code, verifier: second.verifier, redirectURI: redirect, ClientKey.authentication(ClientKey.assertion(id)))
                 #expect(withKey.error == "invalid_grant")
                 #expect(withKey.json["error_description"] == "The client authenticates with private_key_jwt now, but the code was issued when it used none.")
+
+                // A grant keeps the method it began with: a refresh signed with a key does not continue a public client's grant.
+                host.serve(Self.path, document: original, cacheControl: "no-store")
+                let third = try #require(try await issuer.code(id, redirectURI: redirect))
+                let tokens = try await issuer.redeem(third.code, verifier: third.verifier, redirectURI: redirect, [("client_id", id)])
+                #expect(tokens.status == .ok)
+                host.serve(Self.path, document: signed, cacheControl: "no-store")
+                let refreshed = try await issuer.post(
+                    "/token", [("grant_type", "refresh_token"), ("refresh_token", tokens.json["refresh_token"]?.stringValue ?? "")]
+                        + ClientKey.authentication(ClientKey.assertion(id)))
+                #expect(refreshed.error == "invalid_grant")
+                #expect(refreshed.json["error_description"] == "The client authenticates with private_key_jwt now, but the grant began when it used none.")
+            }
+        }
+    }
+
+    @Test("one fetch per URL at a time, and a few per host: beyond them a new client is told to retry, and nothing waits")
+    func fetchesAreShared() async throws {
+        try await DocumentHost.run { host in
+            let slow = host.url("/slow.json"), other = host.url("/other.json")
+            host.serve("/slow.json", .init(body: Array(Harness.document(slow).encoded()), delay: .seconds(30)))
+            host.serve("/other.json", document: Harness.document(other))
+            host.serve("/third.json", .init(body: Array(Harness.document(host.url("/third.json")).encoded()), delay: .seconds(30)))
+            try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2 }) { issuer in
+                let first = Task { try await issuer.authorizationPage(slow) }
+                let second = Task { try await issuer.authorizationPage(slow) }
+                while host.requests("/slow.json") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(host.requests("/slow.json") == 1, "the two requests for one URL share one fetch")
+                let busy = try await issuer.authorizationPage(other)
+                #expect(busy.status == .ok, "a second URL of the host is fetched: the cap is 2")
+                let third = Task { try await issuer.authorizationPage(host.url("/third.json")) }
+                while host.requests("/third.json") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                let refused = try await issuer.authorizationPage(host.url("/fourth.json"))
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.error == "temporarily_unavailable")
+                #expect(refused.headers[.retryAfter] == "5")
+                #expect(host.requests("/fourth.json") == 0)
+                try await Self.expectOthersServed(issuer)
+                for task in [first, second] { #expect(try await task.value.error == "invalid_client") }
+                _ = try await third.value
             }
         }
     }
