@@ -1,8 +1,8 @@
 import Foundation
 
 /// The addresses a host name resolves to, from the system resolver (`getaddrinfo`), which blocks:
-/// each lookup runs on a thread of its own, so a slow name server holds up only that lookup, and the
-/// fetch's deadline still ends the wait for it.
+/// each lookup runs on a thread of its own, and a task that stops waiting (at the fetch's deadline)
+/// is answered at once, while a slow name server holds up only that thread.
 enum HostResolver {
     /// Why a name has no address.
     struct Failure: Error, CustomStringConvertible {
@@ -12,10 +12,48 @@ enum HostResolver {
     /// Every address of `host`, each once, in the resolver's order; an IP literal is its own address.
     static func addresses(of host: String) async throws(Failure) -> [IPAddress] {
         if let literal = IPAddress(host) { return [literal] }
-        let result: Result<[IPAddress], Failure> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: lookUp(host)) }
+        let answer = Answer()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                answer.wait(with: continuation)
+                Thread.detachNewThread { answer.give(lookUp(host)) }
+            }
+        } onCancel: {
+            answer.give(.failure(Failure(description: "the lookup of \(host) was abandoned")))
         }
         return try result.get()
+    }
+
+    /// The one answer a lookup gets: the resolver's, or the abandonment's, whichever comes first.
+    private final class Answer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Result<[IPAddress], Failure>, Never>?
+        private var early: Result<[IPAddress], Failure>?
+        private var given = false
+
+        func wait(with continuation: CheckedContinuation<Result<[IPAddress], Failure>, Never>) {
+            lock.lock()
+            if let early {
+                lock.unlock()
+                continuation.resume(returning: early)
+                return
+            }
+            self.continuation = continuation
+            lock.unlock()
+        }
+
+        func give(_ result: Result<[IPAddress], Failure>) {
+            lock.lock()
+            guard !given else { return lock.unlock() }
+            given = true
+            guard let continuation else {
+                early = result
+                return lock.unlock()
+            }
+            self.continuation = nil
+            lock.unlock()
+            continuation.resume(returning: result)
+        }
     }
 
     private static func lookUp(_ host: String) -> Result<[IPAddress], Failure> {

@@ -38,6 +38,15 @@ final class DocumentHost: Sendable {
     /// How often `path` was asked for.
     func requests(_ path: String) -> Int { state.withLock { $0.requests[path, default: 0] } }
 
+    /// Returns once `path` has been asked for; fails after five seconds rather than wait forever.
+    func waitForRequest(_ path: String) async throws {
+        let end = ContinuousClock.now + .seconds(5)
+        while requests(path) == 0 {
+            guard ContinuousClock.now < end else { throw IssuerHarness.HarnessError(description: "nobody asked for \(path)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func serve(_ path: String, _ answer: Answer) {
         state.withLock { $0.answers[path] = answer }
     }

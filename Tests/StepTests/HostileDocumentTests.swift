@@ -162,7 +162,7 @@ struct HostileDocumentTests {
                     defer { finished.set() }
                     return try await issuer.authorizationPage(id)
                 }
-                while host.requests(Self.path) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await host.waitForRequest(Self.path)
                 let client = try await issuer.client()
                 let tokens = try await issuer.tokens(client.id)
                 #expect(tokens.status == .ok)
@@ -236,13 +236,13 @@ struct HostileDocumentTests {
             try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2 }) { issuer in
                 let first = Task { try await issuer.authorizationPage(slow) }
                 let second = Task { try await issuer.authorizationPage(slow) }
-                while host.requests("/slow.json") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await host.waitForRequest("/slow.json")
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(host.requests("/slow.json") == 1, "the two requests for one URL share one fetch")
                 let busy = try await issuer.authorizationPage(other)
                 #expect(busy.status == .ok, "a second URL of the host is fetched: the cap is 2")
                 let third = Task { try await issuer.authorizationPage(host.url("/third.json")) }
-                while host.requests("/third.json") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await host.waitForRequest("/third.json")
                 let refused = try await issuer.authorizationPage(host.url("/fourth.json"))
                 #expect(refused.status == .serviceUnavailable)
                 #expect(refused.error == "temporarily_unavailable")
