@@ -16,8 +16,9 @@ struct Serve: AsyncParsableCommand {
             seconds and 5 KB, and never from a private, loopback or link-local address unless --cimd-trusted-host \
             names the host; it keeps a document as its Cache-Control says, from 60 seconds to 24 hours. The \
             document's client_id must be that URL exactly, and it needs a client_name and redirect_uris; the \
-            client authenticates with none, or with private_key_jwt and a key from its jwks or jwks_uri. \
-            Dynamic registration (/register) stays for older clients; it is deprecated in MCP 2026-07-28.
+            client authenticates with none, or with private_key_jwt and a key from its jwks or jwks_uri. Like \
+            a client that used /register, such a client registered itself and never holds mcp:admin. Dynamic \
+            registration stays for older clients; MCP 2026-07-28 deprecates it.
 
             Demo users, without passwords: alice and bob (role user), ada (admin), gus (guest). This is a \
             workshop tool for your own machine: keep it on 127.0.0.1.
@@ -34,8 +35,7 @@ struct Serve: AsyncParsableCommand {
             Every grant lies within the client's scope: the one it registered, or mcp:read mcp:tools \
             mcp:prompts when it registered none. A user's sign-in grants no more than the user's role allows \
             (admin: all four scopes; user: mcp:read mcp:tools mcp:prompts; guest: mcp:read). A self-registered \
-            client (by /register or by a metadata document) never holds mcp:admin; only a client in \
-            --clients-file may. That file is a JSON document:
+            client never holds mcp:admin; only a client in --clients-file may. That file is a JSON document:
               {"clients": [
                 {"client_id": "admin-console", "client_name": "Admin console",
                  "token_endpoint_auth_method": "none",
