@@ -11,8 +11,8 @@ Each exchange is one numbered line, with what matters about it indented below:
     # 1. POST http://127.0.0.1:PORT/mcp server/discover, no token -> 401
     #      WWW-Authenticate: Bearer realm="mcp", resource_metadata="...", scope="..."
 
-Access tokens, refresh tokens, authorization codes, PKCE values, state and
-client secrets are printed as `…`: only ports and registered client ids change
+Access tokens, refresh tokens, authorization codes, PKCE values, state, client
+secrets and client assertions are printed as `…`: only ports and registered client ids change
 from one run to the next.
 """
 
@@ -35,6 +35,7 @@ SECRET_FIELDS = {
     "code_challenge",
     "state",
     "client_secret",
+    "client_assertion",
 }
 
 
