@@ -1,5 +1,5 @@
-"""Reads the chapter sources: the include, session and assert directives, each an HTML comment
-starting on a line of its own (directives inside ``` fences are left alone)."""
+"""Reads the chapter sources: the include, session, assert and screenshot directives, each an
+HTML comment starting on a line of its own (directives inside ``` fences are left alone)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import SOURCES, TUTORIAL, TutorialError, rel
+from .screenshots import Screenshot, parse as parse_screenshot
 
-DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert)\b(.*?)(-->)?\s*$")
+DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert|screenshot)\b(.*?)(-->)?\s*$")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
     "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues"},
     "assert": {"session", "file", "in", "contains", "lacks"},
+    "screenshot": {"name", "session", "url", "alt"},
 }
 SHOW_LOG = ("no", "yes", "all")
 # What of a transcript an assert looks at: all of it, or only the lines of one program's log.
@@ -66,6 +68,7 @@ class Chapter:
     lines: list[str]
     sessions: list[Session]
     assertions: list[Assertion] = field(default_factory=list)
+    screenshots: list[Screenshot] = field(default_factory=list)
 
 
 def attributes_of(match: re.Match, where: str) -> dict[str, str]:
@@ -163,6 +166,7 @@ def parse_chapter(source: Path, text: str) -> Chapter:
     lines = text.splitlines()
     sessions: list[Session] = []
     assertions: list[Assertion] = []
+    screenshots: list[Screenshot] = []
     fence = None
     i = 0
     while i < len(lines):
@@ -189,8 +193,15 @@ def parse_chapter(source: Path, text: str) -> Chapter:
                 raise TutorialError(f"{where}: an {match.group(1)} directive must end with '-->' on the same line")
             if match.group(1) == "assert":
                 assertions.append(parse_assertion(attributes, where))
+            elif match.group(1) == "screenshot":
+                screenshots.append(parse_screenshot(attributes, where))
         i += 1
-    return Chapter(source, TUTORIAL / source.name, lines, sessions, assertions)
+    names = {session.name for session in sessions}
+    for shot in screenshots:
+        if shot.session not in names:
+            raise TutorialError(f"{shot.where}: screenshot {shot.name} names session {shot.session}, "
+                                "which is not a session of this chapter")
+    return Chapter(source, TUTORIAL / source.name, lines, sessions, assertions, screenshots)
 
 
 def read_chapters() -> list[Chapter]:

@@ -16,6 +16,7 @@ from . import servers
 from .directives import Command, Session
 from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
 from .paths import ROOT, TutorialError, rel
+from .screenshots import Screenshot, normalise_page
 
 COMMAND_TIMEOUT = 20  # seconds for one session command
 
@@ -162,10 +163,13 @@ def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path
     return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys)
 
 
-def capture(run: list[Session]) -> list[str]:
+def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, str] | None = None) -> list[str]:
     """Runs a session, and the sessions that continue it, against a fresh server (and issuer);
-    returns their normalised transcripts."""
+    returns their normalised transcripts. `shots`: the screenshots of the run's pages, each fetched
+    after the commands of its session, while the servers run; their normalised HTML goes into
+    `pages`, by screenshot name."""
     session = run[0]
+    fetched: list[tuple[str, str, float]] = []  # screenshot name, raw HTML, when it was fetched
     shows_log = any(part.show_log != "no" for part in run)
     shows_issuer_log = any(part.show_issuer_log for part in run)
     with tempfile.TemporaryDirectory(prefix="tutorial-") as scratch:
@@ -237,6 +241,11 @@ def capture(run: list[Session]) -> list[str]:
                     issued_names.learn_log(issuer.stderr.read_text(errors="replace"))
                     issued_names.learn_output(output)
                 parts[index].append((shown, command_started))
+                if command is current.commands[-1]:
+                    for shot in (shot for shot in shots if shot.session == current.name):
+                        page_started = time.time()
+                        html = run_command(Command([], shot.fetch_command()), step.url, current, env_extra)
+                        fetched.append((shot.name, html, page_started))
         finally:
             step.stop()
             if issuer:
@@ -244,6 +253,9 @@ def capture(run: list[Session]) -> list[str]:
         replacements += key_names.replacements() + issued_names.replacements()
         issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
         durations = DeskDurations(scratch_path)
+        for name, html, reference in fetched:
+            (pages if pages is not None else {})[name] = normalise_page(
+                normalise(html, step.port, reference, replacements, issuer_port, durations))
         return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations)
                           for text, reference in texts)
                 for texts in parts]
