@@ -53,13 +53,20 @@ on a line of its own (directives inside ``` fences are left alone):
       shows the issuer's command line and banner before the step's; show-issuer-log="yes"
       shows the issuer's own log lines, as "[issuer log] …", each after the command that
       caused it (after the step's lines, if those are shown).
+      client-site="yes" (with issuer="yes") also runs the client's own HTTPS site, for Client ID
+      Metadata Documents (Tests/Interop/python/client_site.py): before the servers start, a
+      throw-away CA and a certificate for 127.0.0.1 are made with openssl in the session's
+      scratch folder, and the site serves the folder $CLIENT_SITE_DIR (the commands write
+      documents there) at $CLIENT_SITE_URL, shown as https://127.0.0.1:9443; the issuer is
+      started with --cimd-trusted-host 127.0.0.1 --cimd-ca-file $CLIENT_SITE_CA, so that it may
+      fetch them. The site is stopped with the servers.
   <!-- session name="signin-token" continues="signin-register" [show-log="yes"] …
   -->
       a session that goes on where another one, earlier in the same chapter, stopped: the same
       servers, the same shell state, the same placeholders, so that prose can come between the
-      parts of one run. It takes its step, args, issuer and show-server from the session it
-      continues (show-log and show-issuer-log are its own), and a session is continued by at
-      most one other. Re-capturing one part (generate --session) re-runs the whole run.
+      parts of one run. It takes its step, args, issuer, client-site and show-server from the
+      session it continues (show-log and show-issuer-log are its own), and a session is
+      continued by at most one other. Re-capturing one part (generate --session) re-runs the whole run.
   <!-- include session="step2-discover" -->
       a transcript defined elsewhere, shown again
   <!-- assert session="step6-query-log" in="server log" lacks="access_token" -->

@@ -16,7 +16,8 @@ DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert|screenshot)\b(.*?)(-->)
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
-    "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues"},
+    "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues",
+                "client-site"},
     "assert": {"session", "file", "in", "contains", "lacks"},
     "screenshot": {"name", "session", "url", "alt"},
 }
@@ -43,6 +44,7 @@ class Session:
     issuer: str = "no"  # yes: the workshop issuer; other: another issuer, with a key pair of its own
     show_issuer_log: bool = False
     continues: str | None = None
+    client_site: bool = False  # the client's HTTPS site for metadata documents (clientsite)
 
 
 @dataclass
@@ -91,7 +93,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         raise TutorialError(f"{where}: a session needs name=\"lowercase-words\", got '{name}'")
     continues = attributes.get("continues")
     if continues is not None:
-        inherited = sorted({"step", "args", "issuer", "show-server"} & attributes.keys())
+        inherited = sorted({"step", "args", "issuer", "show-server", "client-site"} & attributes.keys())
         if inherited:
             raise TutorialError(f"{where}: session {name} continues {continues}, and takes "
                                 f"{', '.join(inherited)} from it; leave them out here")
@@ -122,6 +124,10 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
     show_issuer_log = attributes.get("show-issuer-log", "no") == "yes"
     if show_issuer_log and issuer == "no" and continues is None:
         raise TutorialError(f"{where}: session {name}: show-issuer-log=\"yes\" needs an issuer")
+    client_site = attributes.get("client-site", "no") == "yes"
+    if client_site and issuer != "yes":
+        raise TutorialError(f"{where}: session {name}: client-site=\"yes\" needs issuer=\"yes\", which fetches "
+                            "the documents")
     return Session(
         name=name,
         step=int(attributes.get("step", "0")),
@@ -133,6 +139,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         issuer=issuer,
         show_issuer_log=show_issuer_log,
         continues=continues,
+        client_site=client_site,
     )
 
 
@@ -229,6 +236,7 @@ def session_runs(chapters: list[Chapter]) -> list[list[Session]]:
                                     f"{names[names.index(session.continues) + 1]}")
             root = run[0]
             session.step, session.args, session.issuer, session.show_server = root.step, root.args, root.issuer, False
+            session.client_site = root.client_site
             if session.show_issuer_log and root.issuer == "no":
                 raise TutorialError(f"{session.source}: session {session.name}: show-issuer-log=\"yes\" needs "
                                     f"an issuer on {root.name}")

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import servers
+from . import clientsite, servers
 from .directives import Command, Session
 from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
 from .paths import ROOT, TutorialError, rel
@@ -149,8 +149,9 @@ def _shown_command_line(argv: list[str]) -> str:
     return " ".join([rel(Path(argv[0])), *argv[1:]])
 
 
-def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None):
-    """The step (and the issuer, if the session has one), started: (issuer or None, step)."""
+def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None,
+           issuer_options: list[str] = ()):
+    """The step (and the issuer, with `issuer_options`, if the session has one), started: (issuer or None, step)."""
     what = f"session {session.name}: Step{session.step}"
     options = [*(["--keys-dir", str(keys)] if keys else []), *session.args]
     if session.issuer == "no":
@@ -160,7 +161,7 @@ def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path
                             "that finds its issuers' keys through their metadata (Step 7 on)")
     if not keys:
         raise TutorialError(f"{session.source}: session {session.name}: an issuer needs a step that takes --keys-dir")
-    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys)
+    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys, issuer_options)
 
 
 def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, str] | None = None) -> list[str]:
@@ -199,7 +200,18 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             placeholder(issuer_keys, "ISSUER_KEYS", first=True)
         key_names, issued_names = KeyNames(), IssuedNames()
         own_source = f"Step{session.step}"
-        issuer, step = _start(session, scratch_path, keys, issuer_keys)
+        site = clientsite.start(scratch_path) if session.client_site else None
+        if site:
+            env_extra.update(site.environment())
+            placeholder(site.folder, "CLIENT_SITE_DIR")
+            replacements[:0] = [(str(site.ca), "$CLIENT_SITE_CA")]
+            replacements += site.shown_ports()
+        try:
+            issuer, step = _start(session, scratch_path, keys, issuer_keys, site.issuer_options() if site else [])
+        except BaseException:
+            if site:
+                site.stop()
+            raise
         try:
             server_log = LogReader(step.stderr)
             parts: list[list[tuple[str, float]]] = [[] for _ in run]  # per session: raw text, when it started
@@ -250,6 +262,8 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             step.stop()
             if issuer:
                 issuer.stop()
+            if site:
+                site.stop()
         replacements += key_names.replacements() + issued_names.replacements()
         issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
         durations = DeskDurations(scratch_path)
