@@ -81,14 +81,15 @@ on a line of its own (directives inside ``` fences are left alone):
       a picture of a page the session's servers serve: after the commands of the session named
       (a session of the same chapter), with its servers still running, the page at url (read as
       if inside double quotes in the session's shell state, so its variables expand) is fetched
-      with curl. Its HTML, normalised like the transcripts (and the form's csrf_token,
-      code_challenge and state shown as <csrf-token>, <code-challenge> and <state>), is stored
-      in tutorial/captures/<name>.html; headless Chromium renders that HTML into
-      tutorial/images/<name>.png, and the chapter shows ![alt](images/<name>.png). check
-      compares the HTML, not the pixels (which differ with the browser and its fonts), and
-      fails if the PNG is missing or was rendered from other HTML (generate writes the HTML's
-      SHA-256 into the PNG); generate renders the PNG again only when its HTML changed, and
-      needs .venv (selenium), chromium and chromedriver to do so (Tests/Interop/python/browser.py).
+      with curl. Its HTML, normalised like the transcripts (placeholders escaped, so that the
+      page shows them, and the form's csrf_token, code_challenge and state shown as
+      <csrf-token>, <code-challenge> and <state>), is stored in tutorial/captures/<name>.html;
+      headless Chromium renders that HTML into tutorial/images/<name>.png, and the chapter shows
+      ![alt](images/<name>.png). check compares the HTML, not the pixels (which differ with the
+      browser and its fonts), and fails if the PNG is missing or was rendered from other HTML
+      (generate writes the HTML's SHA-256 into the PNG); generate renders the PNG again only
+      when its HTML changed, and needs .venv (selenium), chromium and chromedriver to do so
+      (Tests/Interop/python/browser.py).
 
 Transcripts are normalised so that they are the same on every run: the port becomes 9000,
 HTTP dates become the fixed moment 2026-07-28T12:00:00Z, and ISO-8601 and unix times near the

@@ -61,9 +61,13 @@ class PageTests(unittest.TestCase):
                 '<input type="hidden" name="code_challenge" value="xyz">'
                 '<input type="hidden" name="scope" value="mcp:read">')
         self.assertEqual(normalise_page(page),
-                         '<input type="hidden" name="csrf_token" value="<csrf-token>">'
-                         '<input type="hidden" name="code_challenge" value="<code-challenge>">'
+                         '<input type="hidden" name="csrf_token" value="&lt;csrf-token&gt;">'
+                         '<input type="hidden" name="code_challenge" value="&lt;code-challenge&gt;">'
                          '<input type="hidden" name="scope" value="mcp:read">')
+
+    def test_a_placeholder_is_shown_as_text_and_a_tag_stays_a_tag(self):
+        self.assertEqual(normalise_page("<p>Key <code><uuid></code> signs <token>.</p>"),
+                         "<p>Key <code>&lt;uuid&gt;</code> signs &lt;token&gt;.</p>")
 
 
 class PictureTests(unittest.TestCase):

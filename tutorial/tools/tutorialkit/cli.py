@@ -80,13 +80,14 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
     warnings = []
     for chapter in chapters:
         files[chapter.output] = render(chapter, transcripts, diffs)
+    pictures = {shot.png: pages[shot.name] for shot in shots}
+    generated = set(files) | set(pictures) | {picture.parent for picture in pictures}
     for chapter in chapters:
-        warnings += broken_links(chapter.output, files[chapter.output], set(files))
+        warnings += broken_links(chapter.output, files[chapter.output], generated)
     generated_chapter_names = {c.output.name for c in chapters}
     stale = [p for p in DIFFS.glob("*.diff") if p not in files]
     stale += [p for p in CAPTURES.glob("*.txt") if p not in files]
     stale += [p for p in CAPTURES.glob("*.html") if p not in files]
-    pictures = {shot.png: pages[shot.name] for shot in shots}
     stale += screenshots.stale(pictures)
     stale += [
         p for p in TUTORIAL.glob("*.md")

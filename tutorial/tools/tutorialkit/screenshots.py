@@ -43,7 +43,10 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 RENDER_TIMEOUT = 60  # seconds for the browser to start, load the page and save it
 HASH_KEY = "tutorial-page-sha256"
 # Hidden form values that are new on every render, and mean nothing to a reader.
-FORM_VALUES = {"csrf_token": "<csrf-token>", "code_challenge": "<code-challenge>", "state": "<state>"}
+FORM_VALUES = {"csrf_token": "csrf-token", "code_challenge": "code-challenge", "state": "state"}
+# The placeholders normalise() writes itself, rather than from the session's replacements (which
+# sessions.capture escapes for a page, so that a page shows <client-id> rather than hiding it as a tag).
+BARE_PLACEHOLDERS = ("token", "uuid")
 
 
 @dataclass
@@ -83,11 +86,19 @@ def markdown(shot: Screenshot, chapter_output: Path) -> list[str]:
     return [f"![{shot.alt}]({shot.png.relative_to(chapter_output.parent).as_posix()})"]
 
 
-def normalise_page(html: str) -> str:
-    """The per-render values of the page's forms, as placeholders (the rest is normalised like a transcript)."""
+def escaped(placeholder: str) -> str:
+    """A placeholder as HTML text: <client-id> would be read as an element, and shown as nothing."""
+    return placeholder.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def normalise_page(page: str) -> str:
+    """A page normalised like a transcript (with its placeholders escaped), and the per-render
+    values of its forms as placeholders too."""
+    for name in BARE_PLACEHOLDERS:
+        page = page.replace(f"<{name}>", escaped(f"<{name}>"))
     for name, placeholder in FORM_VALUES.items():
-        html = re.sub(rf'(name="{name}" value=")[^"]*(")', rf"\g<1>{placeholder}\g<2>", html)
-    return html
+        page = re.sub(rf'(name="{name}" value=")[^"]*(")', rf"\g<1>{escaped(f'<{placeholder}>')}\g<2>", page)
+    return page
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from . import clientsite, servers
 from .directives import Command, Session
 from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
 from .paths import ROOT, TutorialError, rel
-from .screenshots import Screenshot, normalise_page
+from .screenshots import Screenshot, escaped, normalise_page
 
 COMMAND_TIMEOUT = 20  # seconds for one session command
 
@@ -267,9 +267,10 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
         replacements += key_names.replacements() + issued_names.replacements()
         issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
         durations = DeskDurations(scratch_path)
+        shown_in_page = [(value, escaped(shown)) for value, shown in replacements]
         for name, html, reference in fetched:
             (pages if pages is not None else {})[name] = normalise_page(
-                normalise(html, step.port, reference, replacements, issuer_port, durations))
+                normalise(html, step.port, reference, shown_in_page, issuer_port, durations))
         return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations)
                           for text, reference in texts)
                 for texts in parts]
