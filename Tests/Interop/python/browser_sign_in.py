@@ -61,7 +61,6 @@ class BrowserPerson:
     transcript: Transcript
     client_id: str
     screenshot: Path | None
-    timeout: float
     sign_ins: int = 0
 
     async def redirect_handler(self, authorization_url: str) -> None:
@@ -70,7 +69,8 @@ class BrowserPerson:
         await anyio.to_thread.run_sync(self._sign_in, authorization_url)
 
     async def callback_handler(self) -> AuthorizationCodeResult:
-        result = await self.callback.result(self.timeout)
+        # The browser has landed on the callback by now: the answer is there, or it never comes.
+        result = await self.callback.result(PAGE_TIMEOUT)
         self.transcript.step(f"the client's listener at {self.callback.redirect_uri} received code, state and iss")
         return result
 
@@ -120,8 +120,9 @@ class BrowserPerson:
                           f"{driver.find_element(By.TAG_NAME, 'body').text[:300]!r}")
             raise SignInStopped("the redirect did not reach the callback") from None
         landed = driver.find_element(By.TAG_NAME, "body").text
-        report.check("Signed in" in landed, "the browser follows the issuer's redirect to the client's callback",
-                     f"the callback page says {landed!r}")
+        if not report.check("Signed in" in landed, "the browser follows the issuer's redirect to the client's callback",
+                            f"the callback page says {landed[:300]!r}"):
+            raise SignInStopped("the redirect did not reach the callback")
 
 
 def check_answer(report: Report, callback: LoopbackCallback, issuer: str | None) -> None:
@@ -141,8 +142,7 @@ async def main_async(options: Options, screenshot: Path | None) -> Report:
     driver = open_browser()
     try:
         with LoopbackCallback() as callback:
-            person = BrowserPerson(driver, callback, report, transcript, options.client_metadata_url or "",
-                                   screenshot, options.timeout)
+            person = BrowserPerson(driver, callback, report, transcript, options.client_metadata_url or "", screenshot)
             metadata = client_metadata(callback.redirect_uri)
             provider = make_provider(options, metadata, InMemoryTokenStorage(), person.redirect_handler,
                                      person.callback_handler)
