@@ -126,7 +126,8 @@ class Transcript:
             self.resource_metadata = body
         elif "authorization_endpoint" in body:
             self.issuer_metadata = body
-            body = _only(body, "issuer", "registration_endpoint", "code_challenge_methods_supported")
+            body = _only(body, "issuer", "registration_endpoint", "code_challenge_methods_supported",
+                         "client_id_metadata_document_supported")
         elif "client_id" in body:
             body = _only(body, "client_id", "token_endpoint_auth_method", "grant_types", "scope")
         self.detail(_summary(body))
