@@ -4,12 +4,13 @@ The sign-in and consent page is what every attendee sees, so this test meets it 
 Chromium (browser.py) rather than reading its HTML. The official Python SDK's
 `OAuthClientProvider`, as a client with a Client ID Metadata Document (oauth_cimd.py, served by
 client_site.py), meets Step 9's 401, discovers the issuer, and hands the authorization URL to its
-`redirect_handler`, which here opens it in the browser. The test checks what the person sees (the
-client's name and the host that vouches for it, the scopes, a button to approve as alice and one
-to deny), saves a screenshot, and clicks "Sign in as alice and approve". The browser posts the
-form (the page's own Origin and csrf_token: nothing is forged), follows the issuer's 302 to the
-client's redirect URI, a real listener on 127.0.0.1 (loopback_callback.py), which hands the code
-to the SDK's `callback_handler`. The SDK exchanges the code, and the client calls whoami.
+`redirect_handler`, which here opens it in the browser. The test checks what the person sees
+(the client's name and the host that vouches for it, the warning that its redirect URI is on
+this machine, the scopes, a button to approve as alice and one to deny), saves a screenshot, and
+clicks "Sign in as alice and approve". The browser posts the form (the page's own Origin and
+csrf_token: nothing is forged), follows the issuer's 302 to the client's redirect URI, a real
+listener on 127.0.0.1 (loopback_callback.py), which hands the code to the SDK's
+`callback_handler`. The SDK exchanges the code, and the client calls whoami.
 
     python browser_sign_in.py --server-url http://127.0.0.1:9000/mcp --issuer http://127.0.0.1:9001 \\
         --client-metadata-url https://127.0.0.1:8443/clients/browser.json --client-site SITE_DIR \\
@@ -89,10 +90,14 @@ class BrowserPerson:
         if not report.check(driver.title.startswith("Sign in"), "the browser shows the issuer's sign-in page",
                             f"title {driver.title!r}, text {text[:300]!r}"):
             raise SignInStopped("not the sign-in page")
-        host = urlsplit(self.client_id).netloc
-        report.check(host in text and self.client_id in text,
-                     f"the page names the client by its document's host, {host}, and its client_id URL",
+        host = urlsplit(self.client_id).hostname or ""
+        report.check(f"Verified: {host}" in text and self.client_id in text,
+                     f"the page shows the client's verified identity, the document's host {host}, and its URL",
                      f"the page says: {text!r}")
+        warnings = [w.text for w in driver.find_elements(By.CSS_SELECTOR, ".warning") if w.is_displayed()]
+        report.check(any(w.startswith("Warning") and "this machine" in w for w in warnings),
+                     "the page warns that the answer goes only to this machine, where any program may listen",
+                     f"warnings shown: {warnings}")
         shown_scopes = [item.text.split()[0] for item in driver.find_elements(By.CSS_SELECTOR, "ul li code")
                         if item.text.strip()]
         report.check(shown_scopes == asked.get("scope", "").split(), "the page lists the scopes the client asks for",
