@@ -57,9 +57,10 @@ on a line of its own (directives inside ``` fences are left alone):
       Metadata Documents (Tests/Interop/python/client_site.py): before the servers start, a
       throw-away CA and a certificate for 127.0.0.1 are made with openssl in the session's
       scratch folder, and the site serves the folder $CLIENT_SITE_DIR (the commands write
-      documents there) at $CLIENT_SITE_URL, shown as https://127.0.0.1:9443; the issuer is
-      started with --cimd-trusted-host 127.0.0.1 --cimd-ca-file $CLIENT_SITE_CA, so that it may
-      fetch them. The site is stopped with the servers.
+      documents there) at $CLIENT_SITE_URL, shown as https://127.0.0.1:9443, and logs a line per
+      request in $CLIENT_SITE_LOG; the issuer is started with --cimd-trusted-host 127.0.0.1
+      --cimd-ca-file $CLIENT_SITE_CA, so that it may fetch them. The site is stopped with the
+      servers.
   <!-- session name="signin-token" continues="signin-register" [show-log="yes"] …
   -->
       a session that goes on where another one, earlier in the same chapter, stopped: the same

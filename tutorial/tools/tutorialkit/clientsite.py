@@ -4,10 +4,11 @@ A session with client-site="yes" (it needs issuer="yes") gets, before its server
 Tests/Interop/python/client_site.py: a throw-away CA and a certificate for 127.0.0.1, made with
 openssl in the session's scratch folder, and an HTTPS server on a free port of 127.0.0.1 that
 serves a folder of JSON documents. The commands find the folder in $CLIENT_SITE_DIR (they write
-documents there), the site in $CLIENT_SITE_URL, and the CA's certificate in $CLIENT_SITE_CA. The
+documents there), the site in $CLIENT_SITE_URL, the CA's certificate in $CLIENT_SITE_CA, and the
+site's log, a line per request it served, in $CLIENT_SITE_LOG. The
 issuer is started allowed to fetch documents from it: --cimd-trusted-host 127.0.0.1
---cimd-ca-file $CLIENT_SITE_CA. Transcripts show the site's port as 9443, and the folder and the
-CA by their variables. The site is stopped with the servers.
+--cimd-ca-file $CLIENT_SITE_CA. Transcripts show the site's port as 9443, and the folder, the CA
+and the log by their variables. The site is stopped with the servers.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ class ClientSite:
         """What the issuer needs to fetch documents from this site."""
         return ["--cimd-trusted-host", "127.0.0.1", "--cimd-ca-file", str(self.ca)]
 
+    @property
+    def log(self) -> Path:
+        """One line per request the site served: how a reader sees the issuer fetch a document."""
+        return self.folder.parent / "client-site.log"
+
     def environment(self) -> dict[str, str]:
-        return {"CLIENT_SITE_URL": self.url, "CLIENT_SITE_DIR": str(self.folder), "CLIENT_SITE_CA": str(self.ca)}
+        return {"CLIENT_SITE_URL": self.url, "CLIENT_SITE_DIR": str(self.folder), "CLIENT_SITE_CA": str(self.ca),
+                "CLIENT_SITE_LOG": str(self.log)}
 
     def shown_ports(self) -> list[tuple[str, str]]:
         """The site's address as transcripts show it, also percent-encoded (in a client_id parameter)."""

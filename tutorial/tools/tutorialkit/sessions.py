@@ -203,6 +203,7 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
         site = clientsite.start(scratch_path) if session.client_site else None
         if site:
             env_extra.update(site.environment())
+            placeholder(site.log, "CLIENT_SITE_LOG")  # before the folder, whose path is the start of the log's
             placeholder(site.folder, "CLIENT_SITE_DIR")
             replacements[:0] = [(str(site.ca), "$CLIENT_SITE_CA")]
             replacements += site.shown_ports()
