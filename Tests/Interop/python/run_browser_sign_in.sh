@@ -45,6 +45,7 @@ fi
 
 make_work_dir browser_sign_in
 start_client_site
+# shellcheck disable=SC2119 # no issuer options of its own
 start_issuer_and_step9
 shots="$root/.build/browser-sign-in"
 mkdir -p "$shots"

@@ -43,26 +43,26 @@ start_client_site
 start_issuer_and_step9 --clients-file "$here/admin-console.clients.json"
 
 passed=0; failed=0
-# flow WHAT [OPTION...] — one run of oauth_flow_check.py; WHAT names it in the output.
+# flow TITLE [OPTION...] — one run of oauth_flow_check.py; TITLE names it in the output.
 flow() {
-  local what="$1"; shift
+  local title="$1"; shift
   echo
-  echo "# --- $what"
+  echo "# --- $title"
   if "$python" "$here/oauth_flow_check.py" --server-url "$MCP_URL" --issuer "$ISSUER_URL" "$@"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    echo "# FAILED: $what; the servers' logs end with:"
+    echo "# FAILED: $title; the servers' logs end with:"
     tail -n 15 "$ISSUER_LOG" "$SERVER_LOG" | sed 's/^/#   /'
   fi
 }
 
-# cimd_flow WHAT DOCUMENT [OPTION...] — a flow whose client_id is the URL of DOCUMENT (a path on the
+# cimd_flow TITLE DOCUMENT [OPTION...] — a flow whose client_id is the URL of DOCUMENT (a path on the
 # client's site), and the check that the issuer fetched it from there.
 cimd_flow() {
-  local what="$1" document="$2"; shift 2
+  local title="$1" document="$2"; shift 2
   local before=$failed
-  flow "$what" --client-metadata-url "$CLIENT_SITE_URL$document" --client-site "$CLIENT_SITE_DIR" "$@"
+  flow "$title" --client-metadata-url "$CLIENT_SITE_URL$document" --client-site "$CLIENT_SITE_DIR" "$@"
   ((failed == before)) || return 0
   if site_served "$document"; then
     echo "ok - the issuer fetched $document from the client's site"
