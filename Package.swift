@@ -23,9 +23,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),  // StepCommand runs Swift concurrency on its event loops
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         step(1),
         step(2),
@@ -56,6 +58,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),  // a listening socket that holds a port
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -88,6 +91,5 @@ func step(_ number: Int) -> Target {
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]
             + (number >= 7 ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : [])  // fetches issuer metadata and keys
-            + (number >= 9 ? [.product(name: "NIOPosix", package: "swift-nio")] : [])  // runs Swift concurrency on its event loops
     )
 }
