@@ -38,22 +38,29 @@ let package = Package(
         step(7),
         step(8),
         step(9),
-        .executableTarget(
-            name: "generate_token",
+        .target(
+            name: "WorkshopIssuer",  // the token desk and the OAuth 2.1 authorization server of `generate_token serve`
             dependencies: [
                 "WorkshopSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),  // the serve subcommand: an OAuth 2.1 issuer
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "generate_token",  // the command line in front of WorkshopIssuer
+            dependencies: [
+                "WorkshopSupport", "WorkshopIssuer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "generate_token"
         ),        .testTarget(
             name: "StepTests",
             dependencies: [
-                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "generate_token",
+                "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "WorkshopIssuer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

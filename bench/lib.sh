@@ -1,33 +1,35 @@
 # bench/lib.sh — what bench/run.sh and bench/soak.sh share. Sourced, never run on its own.
 # shellcheck shell=bash
 #
-# build_release            release builds of Step9 and generate_token (skipped with BENCH_NO_BUILD=1,
-#                          or taken from the folder BENCH_BIN_DIR)
+# The harness of the step scripts, test_steps/lib.sh, starts and stops the server, picks the free
+# port, waits for it, and mints and signs tokens; this file adds what only measuring needs:
+#
+# build_release            release builds of Step9 and generate_token, and BIN_DIR pointed at them
+#                          (skipped with BENCH_NO_BUILD=1, or taken from the folder BENCH_BIN_DIR)
 # ensure_wrk               wrk on the PATH, installed with apt-get when missing and running as root
-# start_server [OPTION...] Step 9 on a free loopback port with a temporary --keys-dir and --data-dir;
-#                          sets BASE_URL, SERVER_PID, KEYS_DIR; stopped and cleaned up on any exit
-# mint_token [OPTION...]   a token from the release generate_token for $BASE_URL/mcp (token_desk: any)
+# run_child COMMAND...     a command in the background, stopped at once on Ctrl-C or TERM
 # rss_kb FIELD             VmHWM (peak) or VmRSS (now) of the server, in kB
+# expect_answer …          one curl request that must get the expected answer, before wrk counts
 # machine_description      CPU, cores, kernel, Swift and wrk versions, load: for quoting a run
+#
+# and from test_steps/lib.sh: make_work_dir NAME, start_server 9 [OPTION...] (Step 9 from BIN_DIR
+# on a free loopback port with this run's own key pair and notes folder; sets BASE_URL, SERVER_PID,
+# SERVER_LOG, KEYS_DIR), mint_token, token_desk, rs256_token, b64url, note.
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-READY_TIMEOUT="${READY_TIMEOUT:-30}"
+# shellcheck source=../test_steps/lib.sh
+source "$BENCH_DIR/../test_steps/lib.sh"
 
-# shellcheck disable=SC2034 # the protocol's constants, for the scripts that source this file
-MODERN_VERSION="2026-07-28"
-# shellcheck disable=SC2034
-LEGACY_VERSION="2025-11-25"
 # The _meta every 2026-07-28 request carries (MCP 2026-07-28 basic/index).
-# shellcheck disable=SC2034
+# shellcheck disable=SC2034 # the protocol's constants, for the scripts that source this file
 MODERN_META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
 # shellcheck disable=SC2034
 JSON_HEADERS=$'Content-Type: application/json\nAccept: application/json, text/event-stream'
 
-WORK_DIR=""; SERVER_PID=""; SERVER_LOG=""; BASE_URL=""; PORT=""; KEYS_DIR=""; CHILD_PID=""
-BIN_DIR=""
+BIN_DIR=""   # set by build_release: the harness runs Step9 and generate_token from here
+CHILD_PID=""
 
-note() { echo "# $*"; }
+# A benchmark reports problems as errors, not as failed checks.
 die() { echo "error: $*" >&2; exit 1; }
 
 need() {
@@ -35,32 +37,6 @@ need() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is needed (on Debian/Ubuntu: apt-get install $tool)"
   done
-}
-
-# make_work_dir NAME — the run's temporary folder, removed on every exit with the server stopped.
-make_work_dir() {
-  WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
-  trap cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-}
-
-cleanup() {
-  if [[ -n "$CHILD_PID" ]]; then kill -TERM "$CHILD_PID" 2>/dev/null || true; fi
-  stop_server
-  if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
-}
-
-# stop_server — TERM by PID, then KILL after 5 s.
-stop_server() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    local tries=0
-    while kill -0 "$SERVER_PID" 2>/dev/null && ((tries < 50)); do sleep 0.1; tries=$((tries + 1)); done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
 }
 
 # run_child COMMAND... — runs a command in the background and waits for it, so that the traps can
@@ -73,6 +49,11 @@ run_child() {
   CHILD_PID=""
   return "$status"
 }
+
+stop_child() {
+  if [[ -n "$CHILD_PID" ]]; then kill -TERM "$CHILD_PID" 2>/dev/null || true; fi
+}
+EXIT_HOOKS+=(stop_child)   # the harness's exit trap stops the child before the server
 
 build_release() {
   if [[ -n "${BENCH_BIN_DIR:-}" ]]; then
@@ -112,63 +93,6 @@ ensure_wrk() {
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } >"$WORK_DIR/apt.log" 2>&1 \
     || { tail -n 20 "$WORK_DIR/apt.log" >&2; die "apt-get install wrk failed"; }
 }
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-  else
-    echo $((49152 + RANDOM % 16384))
-  fi
-}
-
-# start_server [OPTION...] — the release Step 9 on 127.0.0.1, with this run's own key pair and notes.
-start_server() {
-  KEYS_DIR="$WORK_DIR/keys"
-  SERVER_LOG="$WORK_DIR/server.log"
-  local attempt
-  for attempt in 1 2 3; do
-    PORT="$(free_port)"
-    BASE_URL="http://127.0.0.1:$PORT"
-    "$BIN_DIR/Step9" --host 127.0.0.1 --port "$PORT" --keys-dir "$KEYS_DIR" --data-dir "$WORK_DIR/data" "$@" \
-      >"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    if wait_until_ready; then
-      note "Step 9 (release) is running at $BASE_URL, pid $SERVER_PID"
-      return 0
-    fi
-    note "port $PORT was taken (attempt $attempt of 3); trying another one"
-  done
-  die "Step 9 could not bind a free port in 3 attempts"
-}
-
-# wait_until_ready — until the server's banner names our port and GET /health answers; 1 if the
-# port was taken, exits with the server's log on any other failure.
-wait_until_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT))
-  while :; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      wait "$SERVER_PID" 2>/dev/null || true
-      SERVER_PID=""
-      if grep -qi "address already in use" "$SERVER_LOG"; then return 1; fi
-      sed 's/^/  | /' "$SERVER_LOG" >&2
-      die "Step 9 exited before answering GET /health"
-    fi
-    if grep -q "listening on .*:$PORT\$" "$SERVER_LOG" && curl -sf -o /dev/null --max-time 2 "$BASE_URL/health"; then
-      return 0
-    fi
-    ((SECONDS <= deadline)) || { sed 's/^/  | /' "$SERVER_LOG" >&2; die "Step 9 did not answer within ${READY_TIMEOUT}s"; }
-    sleep 0.1
-  done
-}
-
-# token_desk OPTION... — the release generate_token on this run's key pair.
-token_desk() {
-  "$BIN_DIR/generate_token" --keys-dir "$KEYS_DIR" "$@" 2>>"$WORK_DIR/generate_token.log" \
-    || die "generate_token $* failed: $(tail -n 3 "$WORK_DIR/generate_token.log")"
-}
-
-# mint_token [OPTION...] — an access token whose audience is this server's MCP endpoint.
-mint_token() { token_desk --audience "$BASE_URL/mcp" "$@"; }
 
 # rss_kb VmHWM|VmRSS — the server's peak or current resident memory, in kB.
 rss_kb() {

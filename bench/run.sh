@@ -104,7 +104,7 @@ echo "$MACHINE"
 SETTINGS="$CONNECTIONS connections, $THREADS threads; ${WARMUP} s warm-up, then $REPEATS x ${DURATION} s per scenario (medians); server --log-level $LOG_LEVEL"
 echo "Runs:    $SETTINGS"
 
-start_server --log-level "$LOG_LEVEL"
+start_server 9 --log-level "$LOG_LEVEL"
 TOKEN="$(mint_token --scopes mcp:read,mcp:tools,mcp:prompts)"
 # A forgery: this token's header and claims under the signature of another user's token.
 OTHER="$(mint_token --username bob --scopes mcp:read,mcp:tools,mcp:prompts)"

@@ -62,28 +62,13 @@ build_release
 echo "== Step 9 soak, $(date -u '+%Y-%m-%d %H:%M UTC')"
 machine_description
 echo "Runs:    ${DURATION} s of mixed requests over $CONNECTIONS connections; server --log-level $LOG_LEVEL"
-start_server --log-level "$LOG_LEVEL"
+start_server 9 --log-level "$LOG_LEVEL"
 
-b64url() { openssl base64 -A | tr '/+' '_-' | tr -d '='; }
-b64url_decode() {
-  local text
-  text="$(tr '_-' '/+')"
-  while ((${#text} % 4 != 0)); do text+="="; done
-  printf '%s' "$text" | openssl base64 -d -A
-}
-
-# expired_token TOKEN — TOKEN's header and claims, but expired an hour ago (well past the leeway
-# for clock skew), signed again with the server's own key: only its expiry is wrong.
+# expired_token — a token for this server as generate_token mints it, but expired an hour ago (well
+# past the leeway for clock skew), signed again with the token desk's key: only its expiry is wrong.
+# shellcheck disable=SC2016 # '$now' in the jq filter is jq's variable, not the shell's
 expired_token() {
-  local now header claims input signature
-  now="$(date +%s)"
-  header="$(cut -d. -f1 <<<"$1")"
-  claims="$(cut -d. -f2 <<<"$1" | b64url_decode | jq -c --argjson now "$now" \
-    '.exp = $now - 3600 | .iat = $now - 7200 | .nbf = $now - 7200' | b64url)"
-  input="$header.$claims"
-  signature="$(printf '%s' "$input" | openssl dgst -sha256 -sign "$KEYS_DIR/private.pem" -binary | b64url)" \
-    || die "openssl could not sign the expired token"
-  printf '%s.%s\n' "$input" "$signature"
+  rs256_token '.exp = $now - 3600 | .iat = $now - 7200 | .nbf = $now - 7200'
 }
 
 # bad_signature TOKEN — TOKEN with one character in the middle of its signature changed (the last
@@ -99,7 +84,7 @@ SOAK_TOKEN="$(mint_token)"
 SOAK_TOKEN_BOB="$(mint_token --username bob)"
 SOAK_TOKEN_READ_ONLY="$(mint_token --username carol --scopes mcp:read)"
 SOAK_TOKEN_WRONG_AUDIENCE="$(token_desk --audience "http://127.0.0.1:1/mcp")"
-SOAK_TOKEN_EXPIRED="$(expired_token "$SOAK_TOKEN")"
+SOAK_TOKEN_EXPIRED="$(expired_token)"
 SOAK_TOKEN_BAD_SIGNATURE="$(bad_signature "$SOAK_TOKEN")"
 export SOAK_TOKEN SOAK_TOKEN_BOB SOAK_TOKEN_READ_ONLY SOAK_TOKEN_WRONG_AUDIENCE SOAK_TOKEN_EXPIRED SOAK_TOKEN_BAD_SIGNATURE
 

@@ -8,10 +8,17 @@ struct GenerateToken: AsyncParsableCommand {
         commandName: "generate_token",
         abstract: "The workshop's token desk: mints RS256 access tokens (RFC 9068) signed with the workshop key.",
         discussion: """
-            The token alone goes to standard output and a summary of it to standard error, so
-              TOKEN=$(swift run -q generate_token --username alice --scopes mcp:read,mcp:tools)
-            keeps just the token. With no options the token is accepted by a step started with no options.
-            'generate_token serve' runs the workshop issuer: an OAuth 2.1 authorization server with the same key.
+            Minting is the default command. The token alone goes to standard output and a summary of it \
+            to standard error, so this keeps just the token:
+              TOKEN=$(swift run -q generate_token --username bob --scopes mcp:read)
+            With no options the token is accepted by a step started with no options.
+
+            Mint options ('generate_token help mint' explains each):
+              --username NAME     --scopes LIST   --roles LIST   --expires-in SECONDS
+              --audience URL      --issuer URL    --client-id ID --keys-dir PATH
+
+            'generate_token serve' runs the workshop issuer, an OAuth 2.1 authorization server with the \
+            same key ('generate_token help serve').
             """,
         subcommands: [Mint.self, Decode.self, Keys.self, Serve.self],
         defaultSubcommand: Mint.self

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkshopIssuer
 import WorkshopSupport
 
 /// `generate_token keys [--rotate]`: where the key pair is and its key id; a new pair on request.
@@ -17,7 +18,7 @@ struct Keys: AsyncParsableCommand {
         let files = keys.files
         let desk: TokenDesk
         if rotate {
-            desk = try TokenDesk(files: files, pair: WorkshopKeyPair.create(in: files, replacing: true))
+            desk = try TokenDesk.rotate(files)
             note("Replaced the workshop key pair. Tokens signed with the old key no longer verify;")
             note("restart running steps so that they load the new public key.")
         } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorkshopIssuer
 import WorkshopSupport
 
 /// `generate_token [mint]`: one RFC 9068 access token on standard output.
@@ -9,10 +10,14 @@ struct Mint: AsyncParsableCommand {
     @Option(help: "Who the token speaks for: its sub and preferred_username.")
     var username = "alice"
 
-    @Option(help: ArgumentHelp("Comma-separated scopes (RFC 6749 §3.3 scope tokens).", valueName: "list"))
+    // Said for a person: the parser alone would suggest --issuer, the nearest spelling.
+    @Option(name: .customLong("user"), help: .hidden)
+    var misspelledUsername: String?
+
+    @Option(help: ArgumentHelp("Comma-separated scopes, of \(ScopeList.supported.joined(separator: ", ")).", valueName: "list"))
     var scopes = "mcp:read,mcp:tools,mcp:prompts"
 
-    @Option(help: ArgumentHelp("Comma-separated roles, e.g. admin, user or guest.", valueName: "list"))
+    @Option(help: ArgumentHelp("Comma-separated roles, of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
     var roles = "user"
 
     @Option(name: .customLong("expires-in"), help: "Lifetime in seconds, 1 to 86400.")
@@ -30,20 +35,24 @@ struct Mint: AsyncParsableCommand {
     @OptionGroup var keys: KeyOptions
 
     func validate() throws {
+        if let misspelledUsername {
+            throw ValidationError("There is no --user option; the user is --username (--username \(misspelledUsername)).")
+        }
         let name = username.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name == username, username.count <= 128,
             username.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) })
         else { throw ValidationError("--username must be 1 to 128 characters, without surrounding spaces or control characters.") }
-        for scope in scopeList where !TokenRules.isScopeToken(scope) {
-            throw ValidationError("--scopes: '\(scope)' is not a scope token (printable ASCII, no spaces, quotes or backslashes).")
+        // A typo would mint a token that every step refuses for reasons hard to see: refuse it here.
+        for scope in scopeList where !ScopeList.supported.contains(scope) {
+            throw ValidationError("--scopes: '\(scope)' is not a workshop scope; use any of \(ScopeList.supported.joined(separator: ", ")).")
         }
-        for role in roleList where !TokenRules.isRoleName(role) {
-            throw ValidationError("--roles: '\(role)' is not a role name (letters, digits, '.', '_', '-').")
+        for role in roleList where Role(rawValue: role) == nil {
+            throw ValidationError("--roles: '\(role)' is not a workshop role; use any of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         guard (1...86_400).contains(expiresIn) else {
             throw ValidationError("--expires-in must be between 1 and 86400 seconds (one day), got \(expiresIn).")
         }
-        for (flag, url) in [("--audience", audience), ("--issuer", issuer)] where !TokenRules.isHTTPURL(url) {
+        for (flag, url) in [("--audience", audience), ("--issuer", issuer)] where PublicURL.normalise(url) == nil {
             throw ValidationError("\(flag) must be an absolute http(s) URL without query or fragment, got '\(url)'.")
         }
     }
@@ -54,41 +63,12 @@ struct Mint: AsyncParsableCommand {
     func run() async throws {
         let desk = try TokenDesk.open(keys.files)
         let now = Int(Date().timeIntervalSince1970)
-        // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; NumericDates are whole seconds.
-        let claims: JSONValue = [
-            "iss": .string(issuer), "sub": .string(username), "aud": .string(audience),
-            "exp": .int(now + expiresIn), "iat": .int(now), "nbf": .int(now), "jti": .string(UUID().uuidString),
-            "client_id": .string(clientID), "scope": .string(scopeList.joined(separator: " ")),
-            "roles": .array(roleList.map { .string($0) }), "preferred_username": .string(username),
-        ]
+        let claims = AccessTokenClaims(
+            issuer: issuer, subject: username, audience: audience, clientID: clientID, scopes: scopeList, issuedAt: now,
+            expiresAt: now + expiresIn, jti: UUID().uuidString, user: .init(name: username, roles: roleList))
         let token = try desk.sign(claims)
         print(token)
-        note("Minted an access token for \(username), valid for \(TokenRules.duration(expiresIn)).")
-        note(TokenExplainer(token: token).summary(now: now))
-    }
-}
-
-/// The syntax rules the desk enforces on what goes into a token.
-enum TokenRules {
-    /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-    static func isScopeToken(_ scope: String) -> Bool {
-        !scope.isEmpty && scope.unicodeScalars.allSatisfy { $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) }
-    }
-
-    static func isRoleName(_ role: String) -> Bool {
-        !role.isEmpty && role.count <= 64 && role.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) }
-    }
-
-    static func isHTTPURL(_ text: String) -> Bool {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else { return false }
-        return ["http", "https"].contains(scheme) && components.host?.isEmpty == false && components.query == nil && components.fragment == nil
-    }
-
-    static func duration(_ seconds: Int) -> String {
-        switch abs(seconds) {
-        case ..<120: "\(abs(seconds)) seconds"
-        case ..<7200: "\(abs(seconds) / 60) minutes"
-        default: "\(abs(seconds) / 3600) hours"
-        }
+        note("Minted an access token for \(username), valid for \(TokenSummary.duration(expiresIn)).")
+        note(TokenSummary(claims: claims.json).text(now: now))
     }
 }

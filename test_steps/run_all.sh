@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Runs the step scripts in order, then the issuer's, carries on past failures, and sums up on the
-# last line:
+# Runs the step scripts in order, then the issuer's, carries on past failures, and counts every
+# check that ran: a line per script, then on the last line
 #   N passed, M failed
+# A script that stops before its end without naming a failed check counts as one failure.
 # Usage: test_steps/run_all.sh          every test_stepN.sh, then test_issuer.sh
 #        test_steps/run_all.sh 2 4      only Steps 2 and 4
 #        test_steps/run_all.sh issuer   only the issuer (generate_token serve)
+#        test_steps/run_all.sh --help   this help
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 
 steps=()
 if (($# > 0)); then
   for step in "$@"; do
+    if [[ "$step" == -h || "$step" == --help ]]; then usage; exit 0; fi
     if [[ ! "$step" =~ ^([0-9]+|issuer)$ ]]; then
-      echo "usage: $0 [STEP_NUMBER... | issuer]   (not a step number: '$step')" >&2
+      echo "usage: $0 [STEP_NUMBER... | issuer]   (not a step number: '$step'; see --help)" >&2
       exit 2
     fi
     steps+=("$step")
@@ -28,32 +33,41 @@ else
   steps+=(issuer)
 fi
 
-passed=0 failed=0 failures=""
+results="$(mktemp "${TMPDIR:-/tmp}/run_all.XXXXXX")"
+trap 'rm -f "$results"' EXIT
+
+passed=0 failed=0 failures="" counts=()
 for step in "${steps[@]}"; do
   name="test_step$step.sh"
   if [[ "$step" == issuer ]]; then name="test_issuer.sh"; fi
   script="$here/$name"
   echo "=== $name"
+  : >"$results"
   if [[ ! -f "$script" ]]; then
     echo "not ok - there is no test_steps/$name" >&2
+    echo "not ok - test_steps/$name" >>"$results"
     status=1
   else
-    bash "$script"
+    TEST_STEPS_RESULTS="$results" bash "$script"
     status=$?
   fi
   if ((status == 130)); then
     echo "interrupted" >&2
     exit 130
   fi
-  if ((status == 0)); then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    failures="$failures $name"
+  ok="$(grep -c '^ok - ' "$results")"
+  not_ok="$(grep -c '^not ok - ' "$results")"
+  if ((status != 0 && not_ok == 0)); then
+    echo "not ok - $name stopped before its end (exit status $status)" >&2
+    not_ok=1
   fi
+  passed=$((passed + ok)) failed=$((failed + not_ok))
+  if ((not_ok > 0)); then failures="$failures $name"; fi
+  counts+=("$(printf '%-16s %4d passed, %d failed' "$name:" "$ok" "$not_ok")")
   echo
 done
 
+printf '# %s\n' "${counts[@]}"
 if ((failed > 0)); then echo "failed:$failures"; fi
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -1,56 +1,26 @@
 #!/usr/bin/env bash
 # The workshop issuer — `generate_token serve`, an OAuth 2.1 authorization server: RFC 8414 metadata,
-# RFC 7591 registration, the authorization code flow with PKCE S256 through the scripted form post
-# (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation with reuse detection,
-# RFC 7662 introspection and RFC 7009 revocation; then Step 9, trusting this issuer, accepts its
+# RFC 7591 registration, the authorization code flow with PKCE S256 through the sign-in page as a
+# browser posts it (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation
+# with reuse detection, RFC 7662 introspection and RFC 7009 revocation; the rules that keep it safe:
+# grants within the client's ceiling and the user's role, mcp:admin only for a configured client
+# (--clients-file), no cross-site sign-in, introspection only for an allowed resource server, and
+# limits per client (429 with Retry-After); then Step 9, trusting this issuer, accepts its
 # client_credentials token for Step 9's own resource and refuses one for another resource.
 # Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
 
 make_work_dir issuer
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's issuer creates a pair of its own
+KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: the token desk makes this run's pair (start_issuer)
 STEP_PORT="$(free_port)"    # where Step 9 listens later: the issuer must know its resource from the start
 RESOURCE="http://127.0.0.1:$STEP_PORT/mcp"
 OTHER_RESOURCE="http://127.0.0.1:$STEP_PORT/elsewhere"
-ISSUER=""; ISSUER_PID=""; ISSUER_LOG="$WORK_DIR/issuer.log"; STEP9_LOG="$WORK_DIR/step9.log"
 FORM="Content-Type: application/x-www-form-urlencoded"
 
-# Two servers run at once: lib.sh stops the one in SERVER_PID, this stops the issuer.
-stop_both() {
-  if [[ -n "$ISSUER_PID" && "$ISSUER_PID" != "$SERVER_PID" ]] && kill -0 "$ISSUER_PID" 2>/dev/null; then
-    kill -TERM "$ISSUER_PID" 2>/dev/null || true
-    wait "$ISSUER_PID" 2>/dev/null || true
-  fi
-  stop_server
-}
-trap stop_both EXIT
-
-# start_issuer [OPTION...] — runs generate_token serve on a free port and waits for GET /health.
-start_issuer() {
-  ensure_built generate_token
-  STEP="issuer"   # how lib.sh's messages name the server
-  SERVER_LOG="$ISSUER_LOG"
-  local attempt
-  for attempt in 1 2 3; do
-    PORT="$(free_port)"
-    BASE_URL="http://127.0.0.1:$PORT"
-    "$REPO_ROOT/.build/debug/generate_token" serve --port "$PORT" "$@" >"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    if wait_until_ready; then
-      ISSUER="$BASE_URL"
-      ISSUER_PID="$SERVER_PID"
-      note "the issuer is running at $ISSUER (pid $ISSUER_PID)"
-      return 0
-    fi
-    note "port $PORT was taken (attempt $attempt of 3); trying another one"
-  done
-  die "the issuer could not bind a free port in 3 attempts"
-}
-
-# at_issuer, at_step9 — which server the request helpers and log checks speak to.
-at_issuer() { BASE_URL="$ISSUER"; SERVER_LOG="$ISSUER_LOG"; }
-at_step9() { BASE_URL="http://127.0.0.1:$STEP_PORT"; SERVER_LOG="$STEP9_LOG"; }
+# at_issuer — the request helpers and log checks speak to the issuer (lib.sh's start_issuer).
+at_issuer() { STEP="issuer"; ISSUER="$ISSUER_URL"; BASE_URL="$ISSUER"; SERVER_LOG="$ISSUER_LOG"; }
 
 # form NAME VALUE... — an application/x-www-form-urlencoded body, every value percent-encoded.
 form() {
@@ -82,15 +52,23 @@ pkce() {
   CHALLENGE="$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | b64url)"
 }
 
-# authorize CLIENT_ID USERNAME [NAME VALUE...] — the scripted sign-in: POST /authorize, approving, with
-# PKCE for VERIFIER; sets CODE from the redirect.
+# authorize CLIENT_ID USERNAME [NAME VALUE...] — the sign-in as a browser does it, with PKCE for VERIFIER:
+# GET /authorize shows the page; its form goes back with the page's token (csrf_token), from the
+# issuer's own origin, approving as USERNAME. Sets CODE from the redirect. When the GET does not show
+# the page (an error page or a redirect), that answer is the last response and CODE is empty.
 authorize() {
-  local client=$1 user=$2
+  local client=$1 user=$2 request
   shift 2
-  send POST /authorize "$(form response_type code client_id "$client" code_challenge "$CHALLENGE" \
-    code_challenge_method S256 username "$user" consent approve "$@")" "$FORM"
+  request="$(form response_type code client_id "$client" code_challenge "$CHALLENGE" code_challenge_method S256 "$@")"
+  send GET "/authorize?$request" ""
+  CODE=""
+  [[ "$LAST_STATUS" == 200 ]] || return 0
+  send POST /authorize "$request&$(form csrf_token "$(form_token)" username "$user" consent approve)" "$FORM" "Origin: $ISSUER"
   CODE="$(redirect_param code)"
 }
+
+# form_token — the token in the last response's sign-in page (its forms' hidden csrf_token).
+form_token() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' <<<"$LAST_BODY" | head -n 1; }
 
 # expect_oauth_error STATUS ERROR — a JSON OAuth error response (RFC 6749 §5.2).
 expect_oauth_error() {
@@ -109,7 +87,22 @@ expect_rs256_signature() {
   expectation_passed
 }
 
-start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug
+# The operator's clients (--clients-file): a public admin console, the only client that may hold
+# mcp:admin, and a resource server that may introspect tokens, with a secret made for this run.
+ADMIN_CONSOLE=admin-console
+RS_ID=notes-resource-server; RS_SECRET="$(openssl rand -base64 32)"
+cat >"$WORK_DIR/clients.json" <<EOF
+{"clients": [
+  {"client_id": "$ADMIN_CONSOLE", "client_name": "Admin console", "token_endpoint_auth_method": "none",
+   "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
+   "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"},
+  {"client_id": "$RS_ID", "client_secret": "$RS_SECRET", "grant_types": [], "introspection": true}
+]}
+EOF
+
+start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug \
+  --clients-file "$WORK_DIR/clients.json"
+at_issuer
 
 # --- Start-up and discovery ---
 
@@ -119,6 +112,7 @@ check "the start-up banner names the issuer, its metadata URL, the resources and
   expect_log "Metadata: $ISSUER/.well-known/oauth-authorization-server"
   expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
   expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
+  expect_log "Configured clients: $ADMIN_CONSOLE, $RS_ID"
   expect_log "in memory"
 
 check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, and no client ID metadata documents"
@@ -177,6 +171,12 @@ check "registration of confidential clients: a secret that never expires (client
   expect_status 201
   WEB_ID="$(jq -r .client_id <<<"$LAST_BODY")"; WEB_SECRET="$(jq -r .client_secret <<<"$LAST_BODY")"
 
+check "a self-registered client never holds mcp:admin: registering for it is refused, asking for it is invalid_scope"
+  register '{"grant_types":["client_credentials"],"scope":"mcp:read mcp:admin"}'
+  expect_oauth_error 400 invalid_client_metadata
+  send POST /token "$(form grant_type client_credentials scope mcp:admin)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 400 invalid_scope
+
 check "registration refuses an http redirect URI off loopback (invalid_redirect_uri) and unknown methods"
   register '{"redirect_uris":["http://app.example/cb"]}'
   expect_oauth_error 400 invalid_redirect_uri
@@ -191,7 +191,9 @@ check "GET /authorize shows a sign-in page: the client's name escaped, the scope
     "" "Accept: text/html"
   expect_status 200
   expect_content_type text/html
-  for text in "Script &lt;app&gt;" "mcp:tools" 'value="alice"' 'value="gus"' 'value="deny"' "without passwords"; do
+  for text in "Script &lt;app&gt;</strong> (the name it gave itself, not verified)" "Client id <code>$PUBLIC_ID</code>" \
+    'name="csrf_token"' 'name="withhold" value="mcp:tools"' "approve: mcp:read mcp:tools mcp:prompts<" \
+    "Sign in as gus (guest) and approve: mcp:read<" 'value="deny"' "without passwords"; do
     if [[ "$LAST_BODY" != *"$text"* ]]; then fail "a page with: $text" "$(shorten "$LAST_BODY")"; fi
   done
   expectation_passed
@@ -213,7 +215,7 @@ check "the code and its verifier buy bob an RS256 at+jwt token for the resource,
   expect_status 200
   expect_header Cache-Control no-store
   expect_json '.token_type' Bearer
-  expect_json '.expires_in' 3600
+  expect_json '.expires_in' 300
   expect_json '.scope' "mcp:read mcp:tools mcp:prompts"
   expect_json '.refresh_token | length >= 43' true
   BOB_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; BOB_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
@@ -223,7 +225,7 @@ check "the code and its verifier buy bob an RS256 at+jwt token for the resource,
   LAST_BODY="$(jwt_part "$BOB_TOKEN" 2)"
   expect_json '[.iss, .sub, .aud, .client_id, .preferred_username]' "[\"$ISSUER\",\"bob\",\"$RESOURCE\",\"$PUBLIC_ID\",\"bob\"]"
   expect_json '.roles' '["user"]'
-  expect_json '.exp - .iat' 3600
+  expect_json '.exp - .iat' 300
   expect_rs256_signature "$BOB_TOKEN"
 
 check "the same code again is invalid_grant, and the refresh token it gave is revoked with it"
@@ -234,8 +236,7 @@ check "the same code again is invalid_grant, and the refresh token it gave is re
   expect_oauth_error 400 invalid_grant
 
 check "PKCE: plain is refused at the redirect URI (invalid_request), a wrong verifier at the token endpoint (invalid_grant)"
-  send POST /authorize "$(form response_type code client_id "$PUBLIC_ID" code_challenge "$VERIFIER" \
-    code_challenge_method plain username alice consent approve)" "$FORM"
+  send GET "/authorize?$(form response_type code client_id "$PUBLIC_ID" code_challenge "$VERIFIER" code_challenge_method plain)" ""
   expect_status 302
   [[ "$(redirect_param error)" == invalid_request && -z "$(redirect_param code)" ]] \
     || fail "error=invalid_request and no code" "Location: $(header_value Location)"
@@ -246,6 +247,30 @@ check "PKCE: plain is refused at the redirect URI (invalid_request), a wrong ver
     code_verifier "$(openssl rand 32 | b64url)")" "$FORM"
   expect_oauth_error 400 invalid_grant
 
+check "the sign-in form is refused with 403 when another site posts it, or when it lacks its page's token; no code"
+  pkce
+  request="$(form response_type code client_id "$PUBLIC_ID" code_challenge "$CHALLENGE" code_challenge_method S256)"
+  send GET "/authorize?$request" ""
+  token="$(form_token)"
+  send POST /authorize "$request&$(form csrf_token "$token" username ada consent approve)" "$FORM" "Origin: https://attacker.example"
+  expect_status 403
+  expect_no_header Location
+  send POST /authorize "$request&$(form csrf_token "$token" username ada consent approve)" "$FORM" "Sec-Fetch-Site: cross-site"
+  expect_status 403
+  send POST /authorize "$request&$(form username ada consent approve)" "$FORM"
+  expect_status 403
+  expect_no_header Location
+
+check "CORS: pages on this machine may call /register and /token, other sites may not; /introspect answers no page"
+  send OPTIONS /register "" "Origin: https://attacker.example" "Access-Control-Request-Method: POST"
+  expect_status 403
+  expect_no_header Access-Control-Allow-Origin
+  send OPTIONS /token "" "Origin: http://localhost:6274" "Access-Control-Request-Method: POST"
+  expect_status 204
+  expect_header Access-Control-Allow-Origin http://localhost:6274
+  send POST /introspect "$(form token x)" "$FORM" "Origin: http://localhost:6274"
+  expect_status 403
+
 check "an unregistered redirect URI is a 400 to the person, never a redirect; an unknown resource is invalid_target"
   authorize "$PUBLIC_ID" alice redirect_uri https://evil.example/callback
   expect_status 400
@@ -254,6 +279,17 @@ check "an unregistered redirect URI is a 400 to the person, never a redirect; an
   expect_status 302
   [[ "$(redirect_param error)" == invalid_target ]] || fail "error=invalid_target" "Location: $(header_value Location)"
   expectation_passed
+
+check "a sign-in grants what the user's role allows: bob asking for mcp:admin, even through the admin console, gets none"
+  pkce
+  authorize "$ADMIN_CONSOLE" bob scope "mcp:read mcp:tools mcp:admin"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$ADMIN_CONSOLE" code_verifier "$VERIFIER")" "$FORM"
+  expect_status 200
+  expect_json '.scope' "mcp:read mcp:tools"
+  pkce
+  authorize "$PUBLIC_ID" gus
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_json '.scope' "mcp:read"
 
 # --- Refresh, introspection, revocation ---
 
@@ -274,21 +310,23 @@ check "a refresh rotates the refresh token; the old one again is invalid_grant a
   send POST /token "$(form grant_type refresh_token refresh_token "$second_refresh" client_id "$PUBLIC_ID")" "$FORM"
   expect_oauth_error 400 invalid_grant
 
-check "introspection (a confidential client, Basic): an access token is active with its scope, client, user and audience"
+check "introspection (the resource server the operator allows, Basic): an access token is active with its scope, client, user"
   pkce
-  authorize "$PUBLIC_ID" ada scope "mcp:read mcp:admin"
-  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  authorize "$ADMIN_CONSOLE" ada scope "mcp:read mcp:admin"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$ADMIN_CONSOLE" code_verifier "$VERIFIER")" "$FORM"
   ADA_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; ADA_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
-  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_status 200
   expect_json '[.active, .token_type, .scope, .username, .sub]' '[true,"Bearer","mcp:read mcp:admin","ada","ada"]'
-  expect_json '[.client_id, .aud, .iss]' "[\"$PUBLIC_ID\",\"$RESOURCE\",\"$ISSUER\"]"
-  send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
-  expect_json '[.active, .token_type]' '[true,"refresh_token"]'
-  send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_json '[.client_id, .aud, .iss]' "[\"$ADMIN_CONSOLE\",\"$RESOURCE\",\"$ISSUER\"]"
+  send POST /introspect "$(form token "$ADA_REFRESH")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
+  expect_json '.' '{"active":false}'   # a refresh token is the admin console's business, not the resource server's
+  send POST /introspect "$(form token not-a-token)" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_json '.' '{"active":false}'
 
-check "introspection needs a confidential client: a public one, a wrong secret or none gets 401 with a Basic challenge"
+check "introspection is for allowed resource servers: a self-registered client gets 403, a public one, a wrong secret or none 401"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  expect_oauth_error 403 unauthorized_client
   send POST /introspect "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID")" "$FORM"
   expect_oauth_error 401 invalid_client
   send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" wrong-secret)"
@@ -301,15 +339,38 @@ check "introspection needs a confidential client: a public one, a wrong secret o
 check "revocation: another client may not revoke ada's token; her client revokes it and introspection says inactive"
   send POST /revoke "$(form token "$ADA_TOKEN" client_id "$WEB_ID" client_secret "$WEB_SECRET")" "$FORM"
   expect_oauth_error 400 unauthorized_client
-  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$PUBLIC_ID" token_type_hint access_token)" "$FORM"
+  send POST /revoke "$(form token "$ADA_TOKEN" client_id "$ADMIN_CONSOLE" token_type_hint access_token)" "$FORM"
   expect_status 200
-  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$ROBOT_ID" "$ROBOT_SECRET")"
+  send POST /introspect "$(form token "$ADA_TOKEN")" "$FORM" "$(basic "$RS_ID" "$RS_SECRET")"
   expect_json '.active' false
-  send POST /revoke "$(form token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  send POST /revoke "$(form token "$ADA_REFRESH" client_id "$ADMIN_CONSOLE")" "$FORM"
   expect_status 200
-  send POST /token "$(form grant_type refresh_token refresh_token "$ADA_REFRESH" client_id "$PUBLIC_ID")" "$FORM"
+  send POST /token "$(form grant_type refresh_token refresh_token "$ADA_REFRESH" client_id "$ADMIN_CONSOLE")" "$FORM"
   expect_oauth_error 400 invalid_grant
   send POST /revoke "$(form token never-issued client_id "$PUBLIC_ID")" "$FORM"
+  expect_status 200
+
+# --- One client's load is its own ---
+
+check "a client that holds 25 grants, its limit, gets 429 with Retry-After; another client still signs in"
+  register '{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none",
+             "grant_types":["authorization_code","refresh_token"]}'
+  GREEDY_ID="$(jq -r .client_id <<<"$LAST_BODY")"
+  for _ in $(seq 25); do
+    pkce
+    authorize "$GREEDY_ID" alice
+    send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$GREEDY_ID" code_verifier "$VERIFIER")" "$FORM"
+    expect_status 200
+  done
+  pkce
+  authorize "$GREEDY_ID" alice
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$GREEDY_ID" code_verifier "$VERIFIER")" "$FORM"
+  expect_oauth_error 429 temporarily_unavailable
+  [[ "$(header_value Retry-After)" =~ ^[1-9][0-9]*$ ]] || fail "Retry-After: <seconds>" "Retry-After: $(header_value Retry-After)"
+  expectation_passed
+  pkce
+  authorize "$PUBLIC_ID" bob
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
   expect_status 200
 
 # --- Hostile input ---
@@ -346,20 +407,14 @@ check "client_credentials: the robot gets a token for Step 9's resource; sub is 
   expect_json 'has("roles") or has("preferred_username")' false
 
 check "the issuer's log holds no token, refresh token, code or client secret"
-  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET"; do
+  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET" "$RS_SECRET"; do
     expect_no_log "$secret"
   done
 
 # Step 9 on the port the resource names, trusting this issuer; the issuer keeps running.
 close_check
-ensure_built Step9
-"$REPO_ROOT/.build/debug/Step9" --port "$STEP_PORT" --issuer "$ISSUER" --keys-dir "$KEYS_DIR" \
-  --data-dir "$WORK_DIR/data" --log-level debug >"$STEP9_LOG" 2>&1 &
-SERVER_PID=$!
-STEP=9
-at_step9
-PORT="$STEP_PORT"
-wait_until_ready || die "port $STEP_PORT was taken before Step 9 could bind it; run the script again"
+start_server --on-port "$STEP_PORT" 9 --issuer "$ISSUER" --keys-dir "$KEYS_DIR" --data-dir "$WORK_DIR/data" \
+  --log-level debug || die "port $STEP_PORT was taken before Step 9 could bind it; run the script again"
 note "Step 9 is running at $BASE_URL (pid $SERVER_PID), trusting $ISSUER"
 
 check "Step 9 runs tools/call echo with the robot's client_credentials token (200) and bob's token too"

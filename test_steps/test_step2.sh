@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Step 2 — JSON-RPC: POST /mcp speaks to 2026-07-28 clients (server/discover, _meta, MCP headers)
 # and to 2025-11-25 / 2025-06-18 clients (initialize, ping), and guards the HTTP transport.
+# Checks: test_steps/checks/step1.sh and step2.sh, then what holds only at Step 2 (in this script).
 # Usage: test_steps/test_step2.sh   (builds .build/debug/Step2 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
+use_checks 1 2
 
 start_server 2
-
-check "the start-up banner says where Step 2 listens and prints the MCP endpoint URL"
-  expect_log "Step 2 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-
+check_banner
 checks_step1 "$BASE_URL" 2
 checks_step2 "$BASE_URL"
 

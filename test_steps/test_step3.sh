@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Step 3 — Tools and prompts: tools/list and prompts/list describe echo, get_time, greeting and help.
+# Checks: test_steps/checks/step1.sh … step3.sh, then what holds only at Step 3 (in this script).
 # Usage: test_steps/test_step3.sh   (builds .build/debug/Step3 if it is missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
+use_checks 1 2 3
 
 start_server 3
-
-check "the start-up banner says where Step 3 listens and prints the MCP endpoint URL"
-  expect_log "Step 3 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-
+check_banner
 checks_step1 "$BASE_URL" 3
 checks_step2 "$BASE_URL"
 checks_step3 "$BASE_URL"

@@ -1,35 +1,27 @@
 #!/usr/bin/env bash
-# Step 5 — JWKS: the server loads the workshop key pair (creating it on first start) and publishes
-# its public key as a JWK Set at GET /.well-known/jwks.json. /mcp is still open.
+# Step 5 — JWKS: the server loads the workshop's public key, which the token desk made, and publishes
+# it as a JWK Set at GET /.well-known/jwks.json. /mcp is still open.
+# Checks: test_steps/checks/step1.sh … step5.sh, then what holds only at Step 5 (in this script).
 # Usage: test_steps/test_step5.sh   (builds .build/debug/Step5 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
+use_checks 1 2 3 4 5
 
-make_work_dir 5
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own
-start_server 5 --keys-dir "$KEYS_DIR"
+# A key folder of this run, not the repository's keys/: generate_token keys makes the pair first.
+start_server 5
+check_banner
 
-check "the start-up banner says where Step 5 listens and prints the MCP endpoint and JWKS URLs"
-  expect_log "Step 5 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-  expect_log "JWKS: $BASE_URL/.well-known/jwks.json"
-
-check "on first start the server creates the key pair in --keys-dir, and says so"
-  expect_log "Created the workshop key pair" "$KEYS_DIR"
-  if [[ ! -f "$KEYS_DIR/private.pem" || ! -f "$KEYS_DIR/public.pem" ]]; then
-    fail "private.pem and public.pem in $KEYS_DIR" "$(printf '%s ' "$KEYS_DIR"/*)"
-  fi
-  expectation_passed
-  if [[ -z "$(find "$KEYS_DIR/private.pem" -perm 600)" ]]; then
-    fail "private.pem readable by its owner only (mode 600)" "$(ls -l "$KEYS_DIR/private.pem")"
-  fi
-  expectation_passed
+check "on start the server loads the public key that generate_token made in --keys-dir, and says so; it creates none"
+  desk_kid="$(token_desk keys | awk '$1 == "kid:" { print $2 }')"
+  expect_log "Loaded the workshop public key" "kid=$desk_kid"
+  expect_no_log "Created the workshop key pair"
 
 checks_step1 "$BASE_URL" 5
 checks_step2 "$BASE_URL"
 checks_step3 "$BASE_URL"
 checks_step4 "$BASE_URL"
-checks_step5 "$BASE_URL"
+checks_step5 "$BASE_URL"   # restarts the server: BASE_URL changes
 
 # Only at Step 5: the key is published, but nothing checks tokens yet (Step 6 adds that).
 check "POST /mcp still answers without a token"
@@ -37,7 +29,7 @@ check "POST /mcp still answers without a token"
   expect_result
   expect_json '.result.structuredContent.echoed' hi
 
-check "a second start with the same --keys-dir reuses the key pair: same kid, nothing created"
+check "a second start with the same --keys-dir loads the same key: same kid, nothing created"
   send GET /.well-known/jwks.json ""
   first_kid="$(jq -r '.keys[0].kid' <<<"$LAST_BODY")"
   restart_server

@@ -2,31 +2,26 @@
 # Step 7 — OAuth metadata: RFC 9728 protected resource metadata at
 # /.well-known/oauth-protected-resource/mcp (and at the root well-known path) names the resource and
 # its authorization server; every 401 carries resource_metadata="…" and scope="…".
+# Checks: test_steps/checks/step1.sh … step7.sh, then what holds only at Step 7 (in this script).
 # Usage: test_steps/test_step7.sh   (builds .build/debug/Step7 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
+use_checks 1 2 3 4 5 6 7
 
-make_work_dir 7
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own
 # Debug level: the log says why each token was refused.
-start_server 7 --keys-dir "$KEYS_DIR" --log-level debug
+start_server 7 --log-level debug
+check_banner
 
-check "the start-up banner says where Step 7 listens and prints the MCP endpoint, JWKS and metadata URLs"
-  expect_log "Step 7 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-  expect_log "JWKS: $BASE_URL/.well-known/jwks.json"
-  expect_log "Resource metadata: $BASE_URL$METADATA_PATH"
-
-# What Steps 2 to 4 promised still holds for a client that sends a valid token.
-# shellcheck disable=SC2034 # lib.sh's request helpers send AUTH_TOKEN
-AUTH_TOKEN="$(mint_token)"
-checks_step1 "$BASE_URL" 7
-checks_step2 "$BASE_URL"
-checks_step3 "$BASE_URL"
-checks_step4 "$BASE_URL"
-checks_step5 "$BASE_URL"
+# What Steps 1 to 6 promised still holds for a client that sends a valid token.
+token="$(mint_token)"
+checks_step1 "$BASE_URL" 7 --token "$token"
+checks_step2 "$BASE_URL" --token "$token"
+checks_step3 "$BASE_URL" --token "$token"
+checks_step4 "$BASE_URL" --token "$token"
+checks_step5 "$BASE_URL" --token "$token"   # restarts the server: BASE_URL changes, the token is for the old one
 checks_step6 "$BASE_URL"
-checks_step7 "$BASE_URL"   # restarts the server: BASE_URL changes, AUTH_TOKEN is for the old one
+checks_step7 "$BASE_URL"   # restarts the server too
 
 # Only at Step 7: the metadata lists the scopes, but nothing enforces them yet (Step 8 adds that).
 check "a token with only mcp:read (role guest) may still call echo and get the greeting prompt"

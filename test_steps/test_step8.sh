@@ -2,34 +2,27 @@
 # Step 8 — Scopes and roles: one policy table says which scopes each method and tool needs, roles
 # bound what a token's scopes allow, a missing scope is a 403 insufficient_scope challenge, and lists
 # show only what the caller may use (the admin-only tool server_status to admins alone).
+# Checks: test_steps/checks/step1.sh … step8.sh.
 # Usage: test_steps/test_step8.sh   (builds .build/debug/Step8 and generate_token if they are missing)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+script_help "$@"
+use_checks 1 2 3 4 5 6 7 8
 
-make_work_dir 8
-KEYS_DIR="$WORK_DIR/keys"   # not the repository's keys/: this run's server creates a pair of its own
 # Debug level: the log says why each token was refused.
-start_server 8 --keys-dir "$KEYS_DIR" --log-level debug
+start_server 8 --log-level debug
+check_banner
 
-check "the start-up banner says where Step 8 listens and prints the MCP endpoint, JWKS and metadata URLs"
-  expect_log "Step 8 listening on $BASE_URL"
-  expect_log "MCP endpoint: $BASE_URL/mcp"
-  expect_log "JWKS: $BASE_URL/.well-known/jwks.json"
-  expect_log "Resource metadata: $BASE_URL$METADATA_PATH"
-
-# What Steps 2 to 4 promised still holds for an ordinary user: generate_token's default token
+# What Steps 1 to 7 promised still holds for an ordinary user: generate_token's default token
 # (mcp:read, mcp:tools, mcp:prompts; role user). Lists now depend on the caller: cacheScope private.
-# shellcheck disable=SC2034 # lib.sh's request helpers send AUTH_TOKEN
-AUTH_TOKEN="$(mint_token)"
-# shellcheck disable=SC2034 # checks_step3 reads it
-LIST_CACHE_SCOPE=private
-checks_step1 "$BASE_URL" 8
-checks_step2 "$BASE_URL"
-checks_step3 "$BASE_URL"
-checks_step4 "$BASE_URL"
-checks_step5 "$BASE_URL"
+token="$(mint_token)"
+checks_step1 "$BASE_URL" 8 --token "$token"
+checks_step2 "$BASE_URL" --token "$token"
+checks_step3 "$BASE_URL" --token "$token" --cache-scope private
+checks_step4 "$BASE_URL" --token "$token"
+checks_step5 "$BASE_URL" --token "$token"   # restarts the server: BASE_URL changes, the token is for the old one
 checks_step6 "$BASE_URL"
-checks_step7 "$BASE_URL"   # restarts the server: BASE_URL changes, AUTH_TOKEN is for the old one
-checks_step8 "$BASE_URL"
+checks_step7 "$BASE_URL"   # restarts the server too
+checks_step8 "$BASE_URL" 8
 
 finish

@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Synchronization
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// The workshop issuer in process, driven through Hummingbird's router test client, signing with `TestKeys`.
 struct IssuerHarness: Sendable {
@@ -16,10 +16,28 @@ struct IssuerHarness: Sendable {
     let client: any TestClientProtocol
     let desk: TokenDesk
 
-    /// Settings of an issuer for two resources, with a clock a test may move.
+    /// Clients the operator configured: a public admin console that may hold mcp:admin, and a resource
+    /// server that may introspect tokens.
+    static let adminConsole = "admin-console"
+    static let resourceServer = (id: "resource-server", secret: "resource-server-secret-for-the-tests-only")
+    static let configuredClients = """
+        {"clients": [
+          {"client_id": "admin-console", "client_name": "Admin console", "token_endpoint_auth_method": "none",
+           "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
+           "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"},
+          {"client_id": "\(resourceServer.id)", "client_secret": "\(resourceServer.secret)", "grant_types": [],
+           "introspection": true}
+        ]}
+        """
+
+    /// The resource server's credentials, for /introspect.
+    static var introspector: HTTPFields { basic(resourceServer.id, resourceServer.secret) }
+
+    /// Settings of an issuer for two resources, with the configured clients and a clock a test may move.
     static func settings(clock: TestClock = TestClock(), change: (inout IssuerSettings) -> Void = { _ in }) -> IssuerSettings {
         var settings = IssuerSettings(issuer: issuer, resources: resources)
         settings.now = { clock.now }
+        settings.clients = try! ClientsFile.parse(Data(configuredClients.utf8), now: clock.now, source: "test")
         change(&settings)
         return settings
     }
@@ -82,21 +100,35 @@ struct IssuerHarness: Sendable {
         return (id, reply.json["client_secret"]?.stringValue)
     }
 
-    /// The scripted sign-in: POST /authorize with PKCE for `verifier`, approving as `username`.
+    /// The sign-in as a browser does it, with PKCE for `verifier`: GET /authorize shows the page, and its
+    /// form goes back with the page's token, from the issuer's own origin, as `username` deciding
+    /// `consent`. When the issuer answers the GET with anything but the page, that answer is returned.
     func authorize(
         _ clientID: String, verifier: String, username: String = "alice", consent: String = "approve",
-        _ extra: [(String, String)] = []
+        _ extra: [(String, String)] = [], withhold: [String] = []
     ) async throws -> Reply {
-        try await post("/authorize", [
+        let request = [
             ("response_type", "code"), ("client_id", clientID), ("code_challenge", Self.challenge(verifier)),
-            ("code_challenge_method", "S256"), ("username", username), ("consent", consent),
-        ] + extra)
+            ("code_challenge_method", "S256"),
+        ] + extra
+        let page = try await send(.get, "/authorize?" + FormParameters.encode(request))
+        guard page.status == .ok, let token = Self.formToken(in: page.text) else { return page }
+        let decision = [("csrf_token", token), ("username", username), ("consent", consent)] + withhold.map { ("withhold", $0) }
+        return try await post("/authorize", request + decision, headers: [.origin: Self.issuer])
+    }
+
+    /// The token a sign-in page's forms carry.
+    static func formToken(in page: String) -> String? {
+        guard let start = page.range(of: #"name="csrf_token" value=""#)?.upperBound,
+            let end = page[start...].firstIndex(of: "\"")
+        else { return nil }
+        return String(page[start..<end])
     }
 
     /// Signs in and exchanges the code: the token response.
-    func tokens(_ clientID: String, username: String = "alice", _ extra: [(String, String)] = []) async throws -> Reply {
+    func tokens(_ clientID: String, username: String = "alice", _ extra: [(String, String)] = [], withhold: [String] = []) async throws -> Reply {
         let verifier = Self.verifier()
-        let code = try await authorize(clientID, verifier: verifier, username: username, extra).redirect["code"] ?? "none"
+        let code = try await authorize(clientID, verifier: verifier, username: username, extra, withhold: withhold).redirect["code"] ?? "none"
         return try await post("/token", [("grant_type", "authorization_code"), ("code", code), ("client_id", clientID), ("code_verifier", verifier)])
     }
 
@@ -110,7 +142,7 @@ struct IssuerHarness: Sendable {
 
     /// The claims of a JWT, unverified.
     static func claims(_ token: String?) -> JSONValue {
-        TokenExplainer(token: token ?? "").claims ?? .null
+        AccessTokenReader.parts(of: token ?? "")?.claims ?? .null
     }
 
     struct HarnessError: Error, CustomStringConvertible { let description: String }

@@ -4,7 +4,7 @@ import Hummingbird
 import Testing
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// Bad input: every endpoint answers with a standard error, never a 500 (RFC 6749 §5.2, §4.1.2.1).
 extension IssuerTests {

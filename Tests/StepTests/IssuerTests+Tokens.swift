@@ -4,19 +4,18 @@ import Hummingbird
 import Testing
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// Tokens after they are issued: refresh with rotation (RFC 6749 §6), introspection (RFC 7662), revocation (RFC 7009).
 extension IssuerTests {
     @Test("refresh tokens rotate; a rotated one used again is invalid_grant and revokes the whole grant")
     func refreshRotation() async throws {
         try await Harness.run { issuer in
-            let client = try await issuer.client()
-            let resourceServer = try await issuer.client("client_secret_post", grantTypes: ["client_credentials"])
-            let first = try await issuer.tokens(client.id, username: "ada", [("scope", "mcp:read mcp:admin")])
+            let client = Harness.adminConsole
+            let first = try await issuer.tokens(client, username: "ada", [("scope", "mcp:read mcp:admin")])
             let refresh = { (token: JSONValue?, extra: [(String, String)]) in
                 try await issuer.post("/token", [
-                    ("grant_type", "refresh_token"), ("refresh_token", token?.stringValue ?? ""), ("client_id", client.id),
+                    ("grant_type", "refresh_token"), ("refresh_token", token?.stringValue ?? ""), ("client_id", client),
                 ] + extra)
             }
             #expect(try await refresh(first.json["refresh_token"], [("scope", "mcp:read mcp:tools")]).error == "invalid_scope")
@@ -34,10 +33,21 @@ extension IssuerTests {
             let replay = try await refresh(first.json["refresh_token"], [])
             #expect(replay.status == .badRequest && replay.error == "invalid_grant")
             #expect(try await refresh(third.json["refresh_token"], []).error == "invalid_grant")
-            let introspection = try await issuer.post("/introspect", [
-                ("token", third.json["access_token"]?.stringValue ?? ""), ("client_id", resourceServer.id), ("client_secret", resourceServer.secret!),
-            ])
+            let introspection = try await issuer.post(
+                "/introspect", [("token", third.json["access_token"]?.stringValue ?? "")], headers: Harness.introspector)
             #expect(introspection.json == ["active": false])
+        }
+    }
+
+    @Test("R1: access tokens live five minutes unless --token-lifetime says otherwise; refresh is cheap")
+    func accessTokensAreShortLived() async throws {
+        #expect(try IssuerOptions.parse([]).settings().tokenLifetime == 300)
+        #expect(try IssuerOptions.parse(["--token-lifetime", "900"]).settings().tokenLifetime == 900)
+        try await Harness.run { issuer in
+            let reply = try await issuer.tokens(try await issuer.client().id)
+            #expect(reply.json["expires_in"] == 300)
+            let claims = Harness.claims(reply.json["access_token"]?.stringValue)
+            #expect(claims["exp"]?.intValue.flatMap { exp in claims["iat"]?.intValue.map { exp - $0 } } == 300)
         }
     }
 
@@ -56,15 +66,14 @@ extension IssuerTests {
         }
     }
 
-    @Test("introspection tells a confidential client what an active token grants; anything else is just inactive")
+    @Test("introspection tells a resource server the operator allows what an active token grants; anything else is just inactive")
     func introspection() async throws {
         // The issuer's clock stands still; "expired" must be measured against it, not against the wall
         // clock, which on a busy machine runs seconds ahead before the token is made.
         let clock = TestClock()
         try await Harness.run(Harness.settings(clock: clock)) { issuer in
             let client = try await issuer.client()
-            let rs = try await issuer.client("client_secret_basic", grantTypes: ["client_credentials"])
-            let auth = Harness.basic(rs.id, rs.secret!)
+            let auth = Harness.introspector
             let tokens = try await issuer.tokens(client.id, username: "bob")
             let access = try await issuer.post("/introspect", [("token", tokens.json["access_token"]?.stringValue ?? "")], headers: auth)
             #expect(access.status == .ok && access.headers[.cacheControl] == "no-store")
@@ -75,9 +84,6 @@ extension IssuerTests {
             #expect(access.json["username"] == "bob" && access.json["sub"] == "bob")
             #expect(access.json["aud"] == .string(Harness.resources[0]) && access.json["iss"] == .string(Harness.issuer))
             #expect(access.json["exp"]?.intValue != nil && access.json["iat"]?.intValue != nil)
-            let refresh = try await issuer.post("/introspect", [("token", tokens.json["refresh_token"]?.stringValue ?? "")], headers: auth)
-            #expect(refresh.json["active"] == true && refresh.json["token_type"] == "refresh_token")
-            #expect(refresh.json["username"] == "bob" && refresh.json["client_id"] == .string(client.id))
 
             let forged = TokenForge.token(claims: TokenForge.validClaims(), signer: .rs256(TestKeys.attacker))
             let expired = TokenForge.with { $0["iss"] = .string(Harness.issuer); $0["exp"] = .int(clock.now - 10) }
@@ -96,9 +102,11 @@ extension IssuerTests {
         try await Harness.run { issuer in
             let client = try await issuer.client()
             let other = try await issuer.client()
-            let rs = try await issuer.client("client_secret_basic", grantTypes: ["client_credentials"])
             let introspect = { (token: JSONValue?) in
-                try await issuer.post("/introspect", [("token", token?.stringValue ?? "")], headers: Harness.basic(rs.id, rs.secret!)).json["active"]
+                try await issuer.post("/introspect", [("token", token?.stringValue ?? "")], headers: Harness.introspector).json["active"]
+            }
+            let refresh = { (token: JSONValue?) in
+                try await issuer.post("/token", [("grant_type", "refresh_token"), ("refresh_token", token?.stringValue ?? ""), ("client_id", client.id)])
             }
             let revoke = { (token: JSONValue?, clientID: String) in
                 try await issuer.post("/revoke", [("token", token?.stringValue ?? ""), ("client_id", clientID)])
@@ -108,12 +116,12 @@ extension IssuerTests {
             #expect(try await introspect(first.json["access_token"]) == true)
             #expect(try await revoke(first.json["access_token"], client.id).status == .ok)
             #expect(try await introspect(first.json["access_token"]) == false)
-            #expect(try await introspect(first.json["refresh_token"]) == true)
+            #expect(try await refresh(first.json["refresh_token"]).status == .ok)  // the grant lives on
 
             let second = try await issuer.tokens(client.id)
             #expect(try await revoke(second.json["refresh_token"], other.id).error == "unauthorized_client")
             #expect(try await revoke(second.json["refresh_token"], client.id).status == .ok)
-            #expect(try await introspect(second.json["refresh_token"]) == false)
+            #expect(try await refresh(second.json["refresh_token"]).error == "invalid_grant")
             #expect(try await introspect(second.json["access_token"]) == false)
             #expect(try await revoke("never-issued", client.id).status == .ok)
             #expect(try await issuer.post("/revoke", [("token", "x"), ("client_id", "nobody")]).status == .unauthorized)

@@ -6,7 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import WorkshopSupport
 
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// The workshop's own authorization server (`generate_token serve`), live on a free loopback port,
 /// signing with `TestKeys`: a step trusting its URL finds the keys through its metadata, not `keys/`.

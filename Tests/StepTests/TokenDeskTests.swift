@@ -4,7 +4,7 @@ import Testing
 import WorkshopSupport
 
 @testable import Step6
-@testable import generate_token
+@testable import WorkshopIssuer
 
 /// Runs the built `generate_token` binary, as a learner does.
 struct DeskRun {
@@ -68,9 +68,9 @@ struct TokenDeskTests {
     func mintedTokenIsAcceptedByStepSix() throws {
         let run = try DeskRun.run(["--keys-dir", TestKeys.files.directory.path])
         let token = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let explainer = TokenExplainer(token: token)
-        #expect(explainer.header == ["alg": "RS256", "typ": "at+jwt", "kid": .string(TestKeys.kid)])
-        let claims = try #require(explainer.claims)
+        let parts = try #require(AccessTokenReader.parts(of: token))
+        #expect(parts.header == ["alg": "RS256", "typ": "at+jwt", "kid": .string(TestKeys.kid)])
+        let claims = parts.claims
         for name in ["exp", "iat", "nbf"] {
             guard case .int = claims[name] else {
                 Issue.record("\(name) is not a whole number: \(claims[name]?.jsonText ?? "missing")")
@@ -113,6 +113,62 @@ struct TokenDeskTests {
         #expect(run.status == 2)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.contains("generate_token:"))
+    }
+
+    @Test("--user is refused with a pointer to --username, not to the nearest spelling, --issuer")
+    func userLeadsToUsername() throws {
+        let run = try DeskRun.run(["--user", "alice", "--keys-dir", TestKeys.files.directory.path])
+        #expect(run.status == 2)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("--username alice"))
+        #expect(!run.stderr.contains("Did you mean"))
+    }
+
+    @Test("an unknown scope or role is refused with the ones the workshop knows; no roles at all is still allowed")
+    func unknownScopesAndRolesAreRefused() throws {
+        let keys = TestKeys.files.directory.path
+        let scope = try DeskRun.run(["--scopes", "mcp:read,mcp:write", "--keys-dir", keys])
+        #expect(scope.status == 2 && scope.stdout.isEmpty)
+        #expect(scope.stderr.contains("'mcp:write'") && scope.stderr.contains("mcp:read, mcp:tools, mcp:prompts, mcp:admin"))
+        let role = try DeskRun.run(["--roles", "superuser", "--keys-dir", keys])
+        #expect(role.status == 2 && role.stdout.isEmpty)
+        #expect(role.stderr.contains("'superuser'") && role.stderr.contains("admin, user, guest"))
+        let noRoles = try DeskRun.run(["--roles", "", "--scopes", "mcp:admin", "--keys-dir", keys])
+        #expect(noRoles.status == 0)
+    }
+
+    @Test("the top-level help keeps its example on one line and names every option of mint")
+    func topLevelHelpShowsMintOptions() throws {
+        let run = try DeskRun.run(["--help"])
+        #expect(run.status == 0)
+        // The overview and options, not the subcommands' own one-line descriptions after them.
+        let help = run.stdout.components(separatedBy: "SUBCOMMANDS:")[0]
+        let example = "TOKEN=$(swift run -q generate_token --username bob --scopes mcp:read)"
+        #expect(help.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == example })
+        let options = { (text: String) in
+            Set(text.split(whereSeparator: { " ,\n".contains($0) }).filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
+        }
+        let mintOptions = options(try DeskRun.run(["help", "mint"]).stdout).subtracting(["--help"])
+        #expect(!mintOptions.isEmpty)
+        #expect(mintOptions.subtracting(options(help)).isEmpty, "missing from the top-level help")
+        #expect(options(help).subtracting(mintOptions).subtracting(["--help"]).isEmpty, "not options of mint")
+    }
+
+    @Test("serve --help documents the clients file with an example the issuer accepts; a bad file stops it with exit 2")
+    func clientsFileIsDocumented() throws {
+        let help = try DeskRun.run(["serve", "--help"]).stdout
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.contains(#"{"clients": ["#) })
+        let end = try #require(lines[start...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "]}" })
+        let example = lines[start...end].joined(separator: "\n")
+        let clients = try ClientsFile.parse(Data(example.utf8), now: 0, source: "serve --help")
+        #expect(clients.map(\.id) == ["admin-console"] && clients[0].ceiling.contains("mcp:admin"))
+
+        let file = TestKeys.emptyFolder().directory.appendingPathExtension("json")
+        try Data(#"{"clients": [{"client_id": "x", "token_endpoint_auth_method": "none", "grant_types": [], "scope": "mcp:root"}]}"#.utf8).write(to: file)
+        let run = try DeskRun.run(["serve", "--port", "1", "--clients-file", file.path, "--keys-dir", TestKeys.files.directory.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--clients-file \(file.path): clients[0] (x): scope may hold only"))
     }
 
     @Test("corrupt key files are reported with exit 2 and never overwritten")

@@ -14,7 +14,8 @@ A simulated user (oauth_sign_in.py) signs in where a browser would open.
 
 Default          Sign in as --user (alice), list tools, call whoami: it must name
                  the user. Exactly one sign-in.
---grant-scope S  At the first sign-in the user grants only S (say mcp:read). A
+--grant-scope S  At the first sign-in the user grants only S (say mcp:read),
+                 withholding the rest with the page's checkboxes. A
                  tools/call is then refused with 403 insufficient_scope, and the
                  SDK steps up: a second sign-in, asking for mcp:tools, which the
                  user grants; the call then succeeds. Exactly two sign-ins.
@@ -23,6 +24,10 @@ Default          Sign in as --user (alice), list tools, call whoami: it must nam
                  with 403 whatever is granted, because the role forbids it. The
                  server's challenge asks for no scope; the check asserts that the
                  client gives up after a bounded number of sign-ins.
+--client-id ID   Sign in as a client the issuer's operator configured
+                 (--clients-file) instead of registering: the only kind of client
+                 that may hold mcp:admin. The SDK skips registration when its
+                 storage already holds client information.
 --mode           modern (default: the client's "auto", server/discover at
                  2026-07-28) or legacy (the 2025-11-25 initialize handshake).
 
@@ -47,7 +52,7 @@ import httpx2
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientMetadata
+from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata
 from mcp_client_check import LEGACY_VERSION, MODERN_VERSION, Report, describe, run_check
 from oauth_sign_in import REDIRECT_URI, InMemoryTokenStorage, SimulatedUser
 from oauth_transcript import Transcript
@@ -70,6 +75,7 @@ class Options:
     expect_forbidden_call: bool
     timeout: float
     admin_call: bool = False
+    client_id: str | None = None
 
     @property
     def expects_step_up(self) -> bool:
@@ -78,16 +84,21 @@ class Options:
 
 def make_client(options: Options, user: SimulatedUser, transcript: Transcript) -> tuple[httpx2.AsyncClient, Client]:
     """The official client, authorized by the SDK's OAuth provider: a public client using PKCE."""
+    metadata = OAuthClientMetadata(
+        client_name="Workshop OAuth check (official Python SDK)",
+        redirect_uris=[REDIRECT_URI],
+        grant_types=["authorization_code", "refresh_token"],
+        response_types=["code"],
+        token_endpoint_auth_method="none",
+    )
+    storage = InMemoryTokenStorage()
+    if options.client_id:
+        # A client configured in advance: stored client information means the SDK does not register.
+        storage.client_info = OAuthClientInformationFull(client_id=options.client_id, **metadata.model_dump(exclude_none=True))
     provider = OAuthClientProvider(
         server_url=options.server_url,
-        client_metadata=OAuthClientMetadata(
-            client_name="Workshop OAuth check (official Python SDK)",
-            redirect_uris=[REDIRECT_URI],
-            grant_types=["authorization_code", "refresh_token"],
-            response_types=["code"],
-            token_endpoint_auth_method="none",
-        ),
-        storage=InMemoryTokenStorage(),
+        client_metadata=metadata,
+        storage=storage,
         redirect_handler=user.redirect_handler,
         callback_handler=user.callback_handler,
     )
@@ -198,7 +209,10 @@ def check_sign_in(options: Options, report: Report, transcript: Transcript, user
             f"authorization_servers {servers}",
         )
     registrations = transcript.registrations
-    report.check(registrations == 1, "the client registered once (RFC 7591)", f"{registrations} registrations")
+    if options.client_id:
+        report.check(registrations == 0, f"the configured client {options.client_id} did not register", f"{registrations} registrations")
+    else:
+        report.check(registrations == 1, "the client registered once (RFC 7591)", f"{registrations} registrations")
     if not user.authorizations:
         report.not_ok("the user was sent to /authorize", "the redirect handler never ran")
         return
@@ -286,13 +300,18 @@ def parse_options(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="for an admin: call server_status, which needs mcp:admin, and step up to it",
     )
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="use this client, configured at the issuer in advance, instead of registering one",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
     args = parser.parse_args(argv)
     if args.expect_forbidden_call and args.grant_scope:
         parser.error("--expect-forbidden-call and --grant-scope check different things: give one")
     return Options(
         args.server_url, args.issuer, args.user, args.mode, args.grant_scope, args.expect_forbidden_call, args.timeout,
-        args.admin_call,
+        args.admin_call, args.client_id,
     )
 
 

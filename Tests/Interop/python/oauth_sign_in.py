@@ -1,26 +1,30 @@
-"""The person at the browser, simulated: signs in at the workshop issuer's /authorize and approves.
+"""The person at the browser, simulated: opens the workshop issuer's sign-in page and approves.
 
 The SDK's `OAuthClientProvider` hands the authorization URL to a `redirect_handler`
 (a real client opens a browser there) and then waits on a `callback_handler` for
 the code that comes back to its redirect URI. `SimulatedUser` plays both parts
-without a browser: it POSTs the sign-in form the issuer's page would post (the
-authorization request's parameters, plus `username` and `consent=approve`), does
-not follow the 302 it gets, and reads `code`, `state` and `iss` from its Location
-(RFC 6749 §4.1.2, RFC 9207 §2). Nothing listens on the redirect URI.
+without a browser, doing what a browser does: it GETs the authorization URL, reads
+the page, and posts the page's approval form as it stands (its hidden fields,
+among them the token that binds the form to the page, and the button of the
+chosen user), from the issuer's own origin (`Origin`, `Sec-Fetch-Site:
+same-origin`). It does not follow the 302 it gets, and reads `code`, `state` and
+`iss` from its Location (RFC 6749 §4.1.2, RFC 9207 §2). Nothing listens on the
+redirect URI.
 
 It checks what a careful client checks, independently of the SDK: the `state`
 that comes back is the one sent, and `iss` is the issuer the client discovered.
 
-Granting less than asked: the issuer's page offers no choice of scopes, but the
-form it posts is the whole authorization request, so the person may post it
-with a narrower `scope`. `grant_scope` does that at the first sign-in only; every
-later sign-in grants what is asked, as a person agreeing to a step-up would.
+Granting less than asked: the page lets the person withhold scopes with a
+checkbox each. `grant_scope` ticks every scope not in it, at the first sign-in
+only; every later sign-in grants what is asked, as a person agreeing to a
+step-up would.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
 
@@ -33,6 +37,45 @@ REDIRECT_URI = "http://127.0.0.1:33418/callback"
 
 class SignInFailed(Exception):
     """The issuer did not answer the sign-in with a redirect carrying a code, state and iss."""
+
+
+@dataclass
+class Form:
+    """One <form> of a page: where it posts, its hidden fields, its checkboxes, and its enabled buttons."""
+
+    action: str
+    hidden: dict[str, str] = field(default_factory=dict)
+    checkboxes: dict[str, list[str]] = field(default_factory=dict)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+
+class FormReader(HTMLParser):
+    """The forms of an HTML page, as a browser would submit them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(a.get("action", "")))
+        elif self.forms and tag == "input" and a.get("type") == "hidden":
+            self.forms[-1].hidden[a.get("name", "")] = a.get("value", "")
+        elif self.forms and tag == "input" and a.get("type") == "checkbox":
+            self.forms[-1].checkboxes.setdefault(a.get("name", ""), []).append(a.get("value", ""))
+        elif self.forms and tag == "button" and "disabled" not in a:
+            self.forms[-1].buttons.append((a.get("name", ""), a.get("value", "")))
+
+
+def approval_form(page: str) -> Form:
+    """The page's form that approves (the one whose hidden `consent` is approve)."""
+    reader = FormReader()
+    reader.feed(page)
+    for form in reader.forms:
+        if form.hidden.get("consent") == "approve":
+            return form
+    raise SignInFailed("the sign-in page holds no approval form")
 
 
 @dataclass
@@ -56,22 +99,32 @@ class SimulatedUser:
     _result: AuthorizationCodeResult | None = None
 
     async def redirect_handler(self, authorization_url: str) -> None:
-        """Called by the SDK instead of opening a browser: sign in, approve, and keep the code."""
+        """Called by the SDK instead of opening a browser: open the page, sign in, approve, and keep the code."""
         self._result = None
-        parts = urlsplit(authorization_url)
-        asked = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        form = dict(asked)
-        narrowed = self.grant_scope is not None and not self.authorizations
-        if narrowed:
-            form["scope"] = self.grant_scope
-        self.authorizations.append(Authorization(asked, form.get("scope")))
-        endpoint = parts._replace(query="", fragment="").geturl()
-
+        asked = {k: v[0] for k, v in parse_qs(urlsplit(authorization_url).query, keep_blank_values=True).items()}
         self.transcript.step(f"the client sends the user to {redact_query(authorization_url)}")
-        granted = f", granting only {self.grant_scope}" if narrowed else ""
-        self.transcript.detail(f"{self.username} signs in and approves{granted}")
         async with httpx2.AsyncClient(timeout=self.timeout, follow_redirects=False) as browser:
-            response = await browser.post(endpoint, data={**form, "username": self.username, "consent": "approve"})
+            page = await browser.get(authorization_url, headers={"Accept": "text/html"})
+            self.transcript.step(f"GET the sign-in page -> {page.status_code}")
+            if page.status_code != 200:
+                raise SignInFailed(f"the sign-in page answered {page.status_code}: {page.text[:300]}")
+            form = approval_form(page.text)
+            if ("username", self.username) not in form.buttons:
+                raise SignInFailed(f"the page offers {self.username} no button: {form.buttons}")
+            offered = form.checkboxes.get("withhold", [])
+            narrowed = self.grant_scope is not None and not self.authorizations
+            withheld = [s for s in offered if s not in self.grant_scope.split()] if narrowed else []
+            granted = " ".join(s for s in offered if s not in withheld)
+            self.authorizations.append(Authorization(asked, granted))
+            granting = f", withholding {' '.join(withheld)}" if withheld else ""
+            self.transcript.detail(f"{self.username} signs in and approves{granting}")
+            endpoint = urljoin(authorization_url, form.action)
+            origin = f"{urlsplit(endpoint).scheme}://{urlsplit(endpoint).netloc}"
+            response = await browser.post(
+                endpoint,
+                data={**form.hidden, "withhold": withheld, "username": self.username},
+                headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"},
+            )
         location = response.headers.get("location", "")
         self.transcript.step(f"POST {endpoint} (the sign-in form) -> {response.status_code}")
         if response.status_code != 302 or not location:

@@ -5,7 +5,9 @@
 #   alice signs in and calls whoami;
 #   alice grants only mcp:read, so a tool call is refused with 403 and the client steps up;
 #   gus, a guest, is refused every call, and the client does not sign in again and again;
-#   ada, an admin, calls server_status, is asked for mcp:admin, and steps up to it.
+#   ada, an admin, calls server_status, is asked for mcp:admin, and steps up to it, through the
+#   admin console the issuer's operator configured (admin-console.clients.json): a self-registered
+#   client never holds mcp:admin.
 # Both servers run on free loopback ports with a temporary key pair and data folder, never the
 # repository's keys/ or data/, and are stopped on every exit path.
 #
@@ -66,7 +68,7 @@ start_servers() {
     issuer="http://127.0.0.1:$issuer_port"
     server_url="http://127.0.0.1:$step9_port/mcp"
     "$root/.build/debug/generate_token" serve --port "$issuer_port" --resource "$server_url" \
-      --keys-dir "$work/keys" >"$work/issuer.log" 2>&1 &
+      --keys-dir "$work/keys" --clients-file "$here/admin-console.clients.json" >"$work/issuer.log" 2>&1 &
     issuer_pid=$!
     ready "$issuer_pid" "$work/issuer.log" "$issuer_port" "$issuer/.well-known/oauth-authorization-server"
     status=$?
@@ -111,7 +113,8 @@ for mode in modern legacy; do
   flow "$mode era: alice signs in and calls whoami" --mode "$mode" --user alice
   flow "$mode era: alice grants only mcp:read; a tool call steps up" --mode "$mode" --user alice --grant-scope mcp:read
   flow "$mode era: gus, a guest, is refused every call" --mode "$mode" --user gus --expect-forbidden-call
-  flow "$mode era: ada, an admin, steps up to mcp:admin for server_status" --mode "$mode" --user ada --admin-call
+  flow "$mode era: ada, an admin, steps up to mcp:admin for server_status" --mode "$mode" --user ada --admin-call \
+    --client-id workshop-admin-console
 done
 
 echo

@@ -102,7 +102,7 @@ class IssuedNamesTests(unittest.TestCase):
     def test_values_the_issuer_hands_out_get_numbered_placeholders(self):
         names = IssuedNames()
         names.learn_log("2025-03-14T09:26:53Z info generate_token: client_id=cid-0123456789abcdef "
-                        "redirect=x [generate_token] Registered a client\n")
+                        "redirect=x [WorkshopIssuer] Registered a client\n")
         names.learn_output('{"client_secret": "s3cr3t-0123456789abcdef", "refresh_token": "rt-0123456789abcdefgh"}\n'
                            "http://localhost:33418/callback?code=code-0123456789abcdef&state=x\n"
                            "code_challenge=challenge-0123456789abcdef\n"

@@ -164,7 +164,7 @@ class IssuedNames:
     """Placeholders for what the workshop issuer hands out at random: the client ids it registers
     (read from its log), and the client secrets, refresh tokens and codes that commands print."""
 
-    REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[generate_token\] Registered a client$", re.MULTILINE)
+    REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[WorkshopIssuer\] Registered a client$", re.MULTILINE)
     PRINTED = [
         ("client-secret", re.compile(r'"client_secret"\s*:\s*"([^"\\]+)"')),
         ("refresh-token", re.compile(r'"refresh_token"\s*:\s*"([^"\\]+)"')),

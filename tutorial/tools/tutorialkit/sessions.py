@@ -213,7 +213,7 @@ def capture(run: list[Session]) -> list[str]:
             if session.show_server:
                 if issuer:
                     issuer_lines = shown_log(issuer_startup_log, "yes" if session.show_issuer_log else "no",
-                                             "generate_token")
+                                             "WorkshopIssuer")
                     lines = [f"$ {_shown_command_line(issuer.argv)}", *issuer_lines, issuer.banner().rstrip()]
                     parts[0].append(("\n".join(lines) + "\n", issuer.started))
                 lines = [f"$ {_shown_command_line(step.argv)}", *shown_log(startup_log, session.show_log, own_source),
@@ -232,7 +232,7 @@ def capture(run: list[Session]) -> list[str]:
                 issuer_lines = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
                 shown += "".join(line + "\n" for line in shown_log(step_lines, current.show_log, own_source))
                 shown += "".join(line + "\n" for line in shown_log(
-                    issuer_lines, "yes" if current.show_issuer_log else "no", "generate_token"))
+                    issuer_lines, "yes" if current.show_issuer_log else "no", "WorkshopIssuer"))
                 if issuer:
                     issued_names.learn_log(issuer.stderr.read_text(errors="replace"))
                     issued_names.learn_output(output)

@@ -1,0 +1,84 @@
+import WorkshopSupport
+
+/// An RFC 7591 §2 registration request, checked: the metadata this issuer can honour, or the reason it cannot.
+struct ClientRegistration {
+    static let grantTypes = ["authorization_code", "refresh_token", "client_credentials"]
+    static let maxNameLength = 200
+
+    let authMethod: RegisteredClient.AuthMethod
+    let redirectURIs: [String]
+    let grantTypes: [String]
+    let responseTypes: [String]
+    let name: String?
+    let scopes: [String]?
+
+    /// Reads the JSON object; unknown members are ignored (RFC 7591 §2). Only a client the operator
+    /// configured may ask for `mcp:admin`: anyone can register, and no one vouches for them.
+    init(_ metadata: [String: JSONValue], preconfigured: Bool = false) throws(OAuthError) {
+        func invalid(_ text: String) -> OAuthError { OAuthError(OAuthError.invalidClientMetadata, text) }
+        func strings(_ name: String) throws(OAuthError) -> [String]? {
+            guard let value = metadata[name], value != .null else { return nil }
+            guard let array = value.arrayValue, array.count <= 20 else { throw invalid("\(name) must be an array of at most 20 strings.") }
+            var result: [String] = []
+            for item in array {
+                guard let text = item.stringValue else { throw invalid("\(name) must be an array of strings.") }
+                if !result.contains(text) { result.append(text) }
+            }
+            return result
+        }
+        func string(_ name: String) throws(OAuthError) -> String? {
+            guard let value = metadata[name], value != .null else { return nil }
+            guard let text = value.stringValue else { throw invalid("\(name) must be a string.") }
+            return text
+        }
+
+        let method = try string("token_endpoint_auth_method") ?? RegisteredClient.AuthMethod.clientSecretBasic.rawValue
+        guard let authMethod = RegisteredClient.AuthMethod(rawValue: method) else {
+            throw invalid("token_endpoint_auth_method must be none, client_secret_basic or client_secret_post.")
+        }
+        // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code.
+        let grantTypes = try strings("grant_types") ?? ["authorization_code"]
+        // A configured resource server may use no grant at all: it only introspects or revokes.
+        guard preconfigured || !grantTypes.isEmpty, grantTypes.allSatisfy(Self.grantTypes.contains) else {
+            throw invalid("grant_types may hold only authorization_code, refresh_token and client_credentials.")
+        }
+        let usesCode = grantTypes.contains("authorization_code")
+        let responseTypes = try strings("response_types") ?? (usesCode ? ["code"] : [])
+        guard responseTypes == (usesCode ? ["code"] : []) else {
+            throw invalid("response_types must be [code] with authorization_code and empty without it (RFC 7591 §2.1).")
+        }
+        if grantTypes.contains("client_credentials"), authMethod == .none {
+            throw invalid("client_credentials needs a confidential client: a token_endpoint_auth_method other than none.")
+        }
+        let redirectURIs = try strings("redirect_uris") ?? []
+        if usesCode, redirectURIs.isEmpty {
+            throw OAuthError(OAuthError.invalidRedirectURI, "redirect_uris is required for the authorization_code grant.")
+        }
+        guard redirectURIs.allSatisfy(RedirectURI.isRegistrable) else {
+            throw OAuthError(OAuthError.invalidRedirectURI, "Each redirect URI must be https, or http on 127.0.0.1, [::1] or localhost, without a fragment.")
+        }
+        let name = try string("client_name")
+        if let name, name.count > Self.maxNameLength || name.unicodeScalars.contains(where: Self.isHidden) {
+            throw invalid("client_name must be at most \(Self.maxNameLength) characters, without control or format characters (such as bidi overrides).")
+        }
+        var scopes: [String]?
+        if let scope = try string("scope") {
+            guard let parsed = ScopeList.parse(scope) else { throw invalid("scope may hold only \(ScopeList.supported.joined(separator: " ")).") }
+            guard preconfigured || ScopeList.within(parsed, ScopeList.defaultClientScopes) == parsed else {
+                throw invalid("A self-registered client may hold \(ScopeList.defaultClientScopes.joined(separator: " ")) at most; mcp:admin is for clients the operator configures (--clients-file).")
+            }
+            scopes = parsed
+        }
+        (self.authMethod, self.grantTypes, self.responseTypes) = (authMethod, grantTypes, responseTypes)
+        (self.redirectURIs, self.name, self.scopes) = (redirectURIs, name?.isEmpty == true ? nil : name, scopes)
+    }
+
+    /// Characters that change how a name reads without being seen: controls, format characters (U+202E
+    /// reverses the text after it), separators other than the space, and code points with no meaning yet.
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import WorkshopIssuer
+
+/// `generate_token serve`: the workshop's online issuer, an OAuth 2.1 authorization server signing with the desk's key.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the workshop issuer: an OAuth 2.1 authorization server that signs with the workshop key.",
+        discussion: """
+            Serves RFC 8414 metadata, /authorize (a sign-in page; PKCE S256 required), /token (authorization_code, \
+            refresh_token with rotation, client_credentials), /register (RFC 7591), /introspect (RFC 7662), \
+            /revoke (RFC 7009) and the JWK Set of the workshop key. Access tokens are RS256 at+jwt tokens whose \
+            audience is one --resource.
+
+            Demo users, without passwords: alice and bob (role user), ada (admin), gus (guest). This is a \
+            workshop tool for your own machine: keep it on 127.0.0.1.
+
+            Everything is kept in memory: registered clients, codes and refresh tokens are forgotten on \
+            restart, while access tokens stay valid until they expire. A client registered without grant_types \
+            may use authorization_code only, and so gets no refresh token (RFC 7591 §2).
+
+            One client's load is its own: a client may hold 10 unredeemed codes, 25 grants and 100 recorded \
+            access tokens; beyond that it alone is answered 429 with Retry-After. client_credentials tokens are \
+            not recorded. A self-registered client that got no token within 10 minutes is forgotten when room \
+            is needed, and a grant ends 30 days after its sign-in however often it is refreshed.
+
+            Every grant lies within the client's scope: the one it registered, or mcp:read mcp:tools \
+            mcp:prompts when it registered none. A user's sign-in grants no more than the user's role allows \
+            (admin: all four scopes; user: mcp:read mcp:tools mcp:prompts; guest: mcp:read). A self-registered \
+            client never holds mcp:admin; only a client in --clients-file may. That file is a JSON document:
+              {"clients": [
+                {"client_id": "admin-console", "client_name": "Admin console",
+                 "token_endpoint_auth_method": "none",
+                 "redirect_uris": ["http://127.0.0.1/callback"],
+                 "grant_types": ["authorization_code", "refresh_token"],
+                 "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"}
+              ]}
+            Each client has a client_id (letters, digits, '-', '.', '_', '~') and the RFC 7591 metadata a \
+            registration would send: client_name, token_endpoint_auth_method (default client_secret_basic), \
+            redirect_uris, grant_types (default authorization_code; may be empty), response_types and scope \
+            (default mcp:read mcp:tools mcp:prompts). A confidential client also has a client_secret of at \
+            least 32 characters (openssl rand -base64 32): keep the file private. "introspection": true lets \
+            a confidential client, a resource server, use /introspect (RFC 7662 §4); no other client may, and \
+            none is shown another client's refresh token.
+            """
+    )
+
+    @OptionGroup var options: IssuerOptions
+
+    func run() async throws {
+        try await runIssuer(options)
+    }
+}
