@@ -10,17 +10,18 @@ public struct ListenFailure: Error, CustomStringConvertible {
     public init?(_ error: any Error, options: ServerOptions, command: String) {
         guard let error = error as? IOError else { return nil }
         let address = options.listenAddress
-        let otherPort = options.port < 65535 - 10 ? options.port + 10 : options.port - 10
+        // An example to copy: the same one every time, so that the message reads the same in every run.
+        let otherPort = options.port == 9010 ? 9020 : 9010
         switch error.errnoCode {
         case EADDRINUSE:
             description = """
                 \(address) is already in use: is another step, or the issuer, running there? \
-                Stop it, or choose another port: swift run \(command) --port \(otherPort)
+                Stop it, or choose another port, e.g. swift run \(command) --port \(otherPort)
                 """
         case EACCES:
             description = """
                 \(address): permission denied; ports below 1024 need privileges. \
-                Choose another port: swift run \(command) --port \(otherPort)
+                Choose another port, e.g. swift run \(command) --port \(otherPort)
                 """
         case EADDRNOTAVAIL:
             description = """
