@@ -25,10 +25,11 @@ on a line of its own (directives inside ``` fences are left alone):
 
   curl -si "$BASE/mcp" ...
   -->
-      a captured run: the script starts .build/debug/Step2 on a free port, waits for /health,
-      runs each command (commands are separated by blank lines; a command's leading `# ...`
-      lines are shown as comments) with $BASE set to the server's base URL, stops the server,
-      and stores the normalised transcript in tutorial/captures/<name>.txt.
+      a captured run: the script starts .build/debug/Step2 on a free port with the test
+      harness's test_steps/serve.sh, which returns once /health answers; then it runs each
+      command (commands are separated by blank lines; a command's leading `# ...` lines are
+      shown as comments) with $BASE set to the server's base URL, stops the server, and stores
+      the normalised transcript in tutorial/captures/<name>.txt.
       show-server="yes" also shows what the server printed on stdout while starting (its
       banner; log lines go to stderr and are left out).
       show-log="yes" also shows the server's own log lines (those whose source is the step's

@@ -197,7 +197,8 @@ def parser(manual: str) -> argparse.ArgumentParser:
     test = commands.add_parser(
         "test", help="run the tool's own unit tests (no servers, no binaries)",
         description=f"Runs the unit tests in {rel(TESTS)}: the Swift declaration scanner, the "
-                    "normalisers, directive parsing, diffs, rendering and server options. `check` runs them too.",
+                    "normalisers, directive parsing, diffs, rendering, and what is asked of "
+                    "test_steps/serve.sh. `check` runs them too.",
     )
     test.add_argument("-v", "--verbose", action="store_true", help="name each test as it runs")
     return top
