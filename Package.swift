@@ -57,7 +57,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "generate_token"
-        ),        .testTarget(
+        ),
+        .testTarget(
             name: "StepTests",
             dependencies: [
                 "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "WorkshopIssuer",
