@@ -11,6 +11,15 @@ struct Serve: AsyncParsableCommand {
             /revoke (RFC 7009) and the JWK Set of the workshop key. Access tokens are RS256 at+jwt tokens whose \
             audience is one --resource.
 
+            Client ID Metadata Documents, the registration MCP 2026-07-28 prefers: a client_id that is an https \
+            URL names the client's metadata, which the issuer fetches without following redirects, within 5 \
+            seconds and 5 KB, and never from a private, loopback or link-local address unless --cimd-trusted-host \
+            names the host; it keeps a document as its Cache-Control says, from 60 seconds to 24 hours. The \
+            document's client_id must be that URL exactly, and it needs a client_name and redirect_uris; the \
+            client authenticates with none, or with private_key_jwt and a key from its jwks or jwks_uri. Like \
+            a client that used /register, such a client registered itself and never holds mcp:admin. Dynamic \
+            registration stays for older clients; MCP 2026-07-28 deprecates it.
+
             Demo users, without passwords: alice and bob (role user), ada (admin), gus (guest). This is a \
             workshop tool for your own machine: keep it on 127.0.0.1.
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The workshop issuer — `generate_token serve`, an OAuth 2.1 authorization server: RFC 8414 metadata,
-# RFC 7591 registration, the authorization code flow with PKCE S256 through the sign-in page as a
+# Client ID Metadata Documents (a plain-http client_id refused; the flows live in the Swift and Python
+# tests), RFC 7591 registration, the authorization code flow with PKCE S256 through the sign-in page as a
 # browser posts it (RFC 6749, 7636, 9207), tokens for an RFC 8707 resource, refresh-token rotation
 # with reuse detection, RFC 7662 introspection and RFC 7009 revocation; the rules that keep it safe:
 # grants within the client's ceiling and the user's role, mcp:admin only for a configured client
@@ -101,7 +102,7 @@ cat >"$WORK_DIR/clients.json" <<EOF
 EOF
 
 start_issuer --resource "$RESOURCE" --resource "$OTHER_RESOURCE" --keys-dir "$KEYS_DIR" --log-level debug \
-  --clients-file "$WORK_DIR/clients.json"
+  --clients-file "$WORK_DIR/clients.json" --cimd-trusted-host localhost
 at_issuer
 
 # --- Start-up and discovery ---
@@ -113,9 +114,10 @@ check "the start-up banner names the issuer, its metadata URL, the resources and
   expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
   expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
   expect_log "Configured clients: $ADMIN_CONSOLE, $RS_ID"
+  expect_log "CIMD hosts trusted on private or loopback addresses (--cimd-trusted-host): localhost"
   expect_log "in memory"
 
-check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, and no client ID metadata documents"
+check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, client ID metadata documents, private_key_jwt"
   send GET /.well-known/oauth-authorization-server ""
   expect_status 200
   expect_content_type application/json
@@ -128,9 +130,10 @@ check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, an
   expect_json '.response_types_supported' '["code"]'
   expect_json '.grant_types_supported' '["authorization_code","refresh_token","client_credentials"]'
   expect_json '.code_challenge_methods_supported' '["S256"]'
-  expect_json '.token_endpoint_auth_methods_supported' '["none","client_secret_basic","client_secret_post"]'
+  expect_json '.token_endpoint_auth_methods_supported' '["none","client_secret_basic","client_secret_post","private_key_jwt"]'
+  expect_json '.token_endpoint_auth_signing_alg_values_supported' '["RS256","ES256"]'
   expect_json '.authorization_response_iss_parameter_supported' true
-  expect_json 'has("client_id_metadata_document_supported")' false
+  expect_json '.client_id_metadata_document_supported' true
   metadata="$LAST_BODY"
 
 check "the same document is served at /.well-known/openid-configuration"
@@ -182,6 +185,15 @@ check "registration refuses an http redirect URI off loopback (invalid_redirect_
   expect_oauth_error 400 invalid_redirect_uri
   register '{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}'
   expect_oauth_error 400 invalid_client_metadata
+
+check "a client_id that is a plain-http URL is refused before any fetch: invalid_client to the person, never a redirect"
+  pkce
+  send GET "/authorize?$(form response_type code client_id "http://127.0.0.1:$ISSUER_PORT/client.json" \
+    redirect_uri http://127.0.0.1/callback code_challenge "$CHALLENGE" code_challenge_method S256)" ""
+  expect_oauth_error 400 invalid_client
+  expect_json '.error_description' "The client_id URL must use https, not http."
+  expect_no_header Location
+  expect_log "The client_id URL must use https, not http."
 
 # --- The authorization code flow with PKCE ---
 

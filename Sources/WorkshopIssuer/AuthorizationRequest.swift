@@ -27,15 +27,18 @@ struct AuthorizationRequest: Sendable {
         case redirect(OAuthError, AuthorizationRedirect)
     }
 
-    static func check(_ form: FormParameters, registry: ClientRegistry, settings: IssuerSettings) async throws(Failure) -> Self {
+    static func check(_ form: FormParameters, clients: ClientDirectory, settings: IssuerSettings) async throws(Failure) -> Self {
         func page(_ text: String) -> Failure { .page(OAuthError(OAuthError.invalidRequest, text)) }
         guard let clientID = try? form.value("client_id") else { throw page("client_id is required, once.") }
-        guard let client = await registry.client(clientID) else { throw page("The client_id is not registered with this issuer.") }
+        // A client known by its metadata document is fetched now; a document that cannot be used ends here.
+        let found: RegisteredClient?
+        do throws(OAuthError) { found = try await clients.client(clientID) } catch { throw .page(error) }
+        guard let client = found else { throw page("The client_id is not registered with this issuer.") }
         guard let sent = try? form.value("redirect_uri") ?? "" else { throw page("redirect_uri was sent more than once.") }
         let redirectURI: String
         if !sent.isEmpty {
             guard client.redirectURIs.contains(where: { RedirectURI.matches(registered: $0, requested: sent) }) else {
-                throw page("The redirect_uri is not one this client registered.")
+                throw page(client.document == nil ? "The redirect_uri is not one this client registered." : "The redirect_uri is not one the client's metadata document lists.")
             }
             redirectURI = sent
         } else {

@@ -5,7 +5,7 @@ import Hummingbird
 /// error, goes to the client's redirect URI.
 struct AuthorizeEndpoint: Sendable {
     let settings: IssuerSettings
-    let registry: ClientRegistry
+    let clients: ClientDirectory
     let store: GrantStore
     let signInGuard: SignInGuard
     static let maxQueryLength = 8192
@@ -16,7 +16,7 @@ struct AuthorizeEndpoint: Sendable {
             return refuse(request, OAuthError(OAuthError.invalidRequest, "The query string is too long or not valid UTF-8 form encoding."), context)
         }
         do {
-            let checked = try await AuthorizationRequest.check(form, registry: registry, settings: settings)
+            let checked = try await AuthorizationRequest.check(form, clients: clients, settings: settings)
             return IssuerReply.html(SignInPage(request: checked, users: DemoUser.all, token: signInGuard.token(for: form)).render())
         } catch {
             return answer(error, request, context)
@@ -32,7 +32,7 @@ struct AuthorizeEndpoint: Sendable {
         }
         if let refusal = signInGuard.refusal(request.headers, form) { return refuse(request, refusal, context) }
         do throws(AuthorizationRequest.Failure) {
-            let checked = try await AuthorizationRequest.check(form, registry: registry, settings: settings)
+            let checked = try await AuthorizationRequest.check(form, clients: clients, settings: settings)
             let reply = AuthorizationRedirect(uri: checked.redirectURI, state: checked.state, issuer: settings.issuer)
             do throws(OAuthError) {
                 let code = try await approve(checked, form)
@@ -73,7 +73,7 @@ struct AuthorizeEndpoint: Sendable {
         return AuthorizationCode(
             clientID: checked.client.id, redirectURI: checked.redirectURI, redirectURIWasSent: checked.redirectURIWasSent,
             codeChallenge: checked.codeChallenge, resource: checked.resource, scopes: scopes, user: user,
-            expiresAt: settings.now() + settings.codeLifetime)
+            expiresAt: settings.now() + settings.codeLifetime, authMethod: checked.client.authMethod)
     }
 
     private func answer(_ failure: AuthorizationRequest.Failure, _ request: Request, _ context: some RequestContext) -> Response {
@@ -81,14 +81,14 @@ struct AuthorizeEndpoint: Sendable {
         case .page(let error):
             return refuse(request, error, context)
         case .redirect(let error, let reply):
-            context.logger.info("Authorization request refused", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)"])
+            context.logger.info("Authorization request refused", metadata: ["error": "\(error.code)", "reason": "\(error.logReason)"])
             return IssuerReply.redirect(to: reply.location(for: error))
         }
     }
 
     /// 400 (or 403) to the person, never a redirect: as a page for a browser, as JSON for anything else.
     private func refuse(_ request: Request, _ error: OAuthError, _ context: some RequestContext) -> Response {
-        context.logger.info("Authorization request refused without a redirect", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)"])
+        context.logger.info("Authorization request refused without a redirect", metadata: ["error": "\(error.code)", "reason": "\(error.logReason)"])
         let wantsHTML = request.headers[values: .accept].contains { $0.contains("text/html") }
         guard wantsHTML else { return IssuerReply.error(error) }
         return IssuerReply.html(SignInPage.error(error), status: error.status)

@@ -11,6 +11,8 @@ struct ClientRegistration {
     let responseTypes: [String]
     let name: String?
     let scopes: [String]?
+    /// OpenID Connect Dynamic Client Registration §2 `application_type`: `web` when not sent, as there.
+    let applicationType: String
 
     /// Reads the JSON object; unknown members are ignored (RFC 7591 §2). Only a client the operator
     /// configured may ask for `mcp:admin`: anyone can register, and no one vouches for them.
@@ -33,9 +35,16 @@ struct ClientRegistration {
         }
 
         let method = try string("token_endpoint_auth_method") ?? RegisteredClient.AuthMethod.clientSecretBasic.rawValue
-        guard let authMethod = RegisteredClient.AuthMethod(rawValue: method) else {
-            throw invalid("token_endpoint_auth_method must be none, client_secret_basic or client_secret_post.")
+        guard let authMethod = RegisteredClient.AuthMethod(rawValue: method), authMethod != .privateKeyJWT else {
+            throw invalid("token_endpoint_auth_method must be none, client_secret_basic or client_secret_post; private_key_jwt is for clients whose client_id is the https URL of their metadata document.")
         }
+        // MCP 2026-07-28 ("Application Type and Redirect URI Constraints"): clients send application_type
+        // (SEP-837); one that does not is `web`, the OpenID Connect default. This issuer grants codes only,
+        // never implicit tokens, so OpenID's one rule for web clients (https, no localhost: implicit only)
+        // never applies, and native clients keep the https redirects some register (VS Code's vscode.dev):
+        // the value is recorded and returned, and the redirect URI rules below are the same for both.
+        let applicationType = try string("application_type") ?? "web"
+        guard ["web", "native"].contains(applicationType) else { throw invalid("application_type must be web or native.") }
         // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code.
         let grantTypes = try strings("grant_types") ?? ["authorization_code"]
         // A configured resource server may use no grant at all: it only introspects or revokes.
@@ -71,6 +80,7 @@ struct ClientRegistration {
         }
         (self.authMethod, self.grantTypes, self.responseTypes) = (authMethod, grantTypes, responseTypes)
         (self.redirectURIs, self.name, self.scopes) = (redirectURIs, name?.isEmpty == true ? nil : name, scopes)
+        self.applicationType = applicationType
     }
 
     /// Characters that change how a name reads without being seen: controls, format characters (U+202E

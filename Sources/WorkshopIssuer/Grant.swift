@@ -8,6 +8,8 @@ struct Grant: Sendable {
     let scopes: [String]
     let resources: [String]
     let issuedAt: Int
+    /// How the client authenticated when the grant began: every refresh must authenticate the same way.
+    let authMethod: RegisteredClient.AuthMethod
     /// After this no token of the grant is alive, and it is forgotten.
     var expiresAt: Int
     var revoked = false

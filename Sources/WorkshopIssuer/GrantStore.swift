@@ -62,7 +62,11 @@ actor GrantStore {
         remove(code: value)
         try check(code)
         let grantID = Secret.random(bits: 128)
-        add(grant: Grant(clientID: clientID, user: code.user, scopes: code.scopes, resources: [code.resource], issuedAt: now, expiresAt: now), id: grantID)
+        add(
+            grant: Grant(
+                clientID: clientID, user: code.user, scopes: code.scopes, resources: [code.resource], issuedAt: now,
+                authMethod: code.authMethod, expiresAt: now),
+            id: grantID)
         let issued = issue(grantID: grantID, scopes: code.scopes, resource: code.resource, refresh: refresh, now: now)
         markSpent("code:" + value, grantID: grantID)
         return issued
@@ -89,9 +93,10 @@ actor GrantStore {
     }
 
     /// An access token a client gets for itself (RFC 6749 §4.4): no grant, no refresh token, no record.
-    func issueToClient(_ clientID: String, scopes: [String], resource: String) -> Issued {
+    func issueToClient(_ clientID: String, authMethod: RegisteredClient.AuthMethod, scopes: [String], resource: String) -> Issued {
         let now = settings.now()
-        let grant = Grant(clientID: clientID, user: nil, scopes: scopes, resources: [resource], issuedAt: now, expiresAt: now)
+        let grant = Grant(
+            clientID: clientID, user: nil, scopes: scopes, resources: [resource], issuedAt: now, authMethod: authMethod, expiresAt: now)
         return Issued(
             grant: grant, scopes: scopes, resource: resource, jti: UUID().uuidString, expiresAt: now + settings.tokenLifetime,
             refreshToken: nil)

@@ -30,6 +30,7 @@ enum HTML {
         button { display: block; width: 100%; margin: .4rem 0; padding: .6rem; font-size: 1rem; cursor: pointer }
         .deny { background: #eee } .note { color: #555; font-size: .9rem } code { word-break: break-all }
         fieldset { margin: .6rem 0; border: 1px solid #ccc } label { margin-right: 1rem; white-space: nowrap }
+        .warning { background: #fff4ce; border: 1px solid #d9a400; padding: .5rem }
         </style>
         </head>
         <body>

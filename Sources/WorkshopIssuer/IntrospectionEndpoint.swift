@@ -28,7 +28,7 @@ struct IntrospectionEndpoint: Sendable {
             context.logger.info("Introspected a token", metadata: ["client_id": "\(client.id)", "active": "\(answer["active"] == true)"])
             return IssuerReply.json(answer)
         } catch {
-            context.logger.info("Introspection refused", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)"])
+            context.logger.info("Introspection refused", metadata: ["error": "\(error.code)", "reason": "\(error.logReason)"])
             return IssuerReply.error(error)
         }
     }

@@ -36,6 +36,11 @@ func buildIssuerApplication(_ options: IssuerOptions) throws -> some Application
             print("  Resources: \(settings.resources.joined(separator: ", "))")
             print("  Demo users (no passwords): \(DemoUser.all.map(\.label).joined(separator: ", "))")
             if !settings.clients.isEmpty { print("  Configured clients: \(settings.clients.map(\.id).joined(separator: ", "))") }
+            let documents = settings.documents
+            if !documents.trustedHosts.isEmpty {
+                print("  CIMD hosts trusted on private or loopback addresses (--cimd-trusted-host): \(documents.trustedHosts.sorted().joined(separator: ", "))")
+            }
+            if let file = options.documentCAFile { print("  CIMD fetches also trust the CA certificates in \(file) (--cimd-ca-file)") }
             print("  Clients, codes and tokens live in memory only: a restart forgets them.")
             fflush(nil)
         },
@@ -46,11 +51,12 @@ func buildIssuerApplication(_ options: IssuerOptions) throws -> some Application
 /// Every route of the issuer, in one place.
 func buildIssuerRouter(settings: IssuerSettings, desk: TokenDesk) -> Router<BasicRequestContext> {
     let registry = ClientRegistry(settings: settings)
+    let clients = ClientDirectory(settings: settings, registry: registry)
     let store = GrantStore(settings: settings)
-    let authenticator = ClientAuthenticator(registry: registry)
+    let authenticator = ClientAuthenticator(settings: settings, clients: clients)
     let reader = AccessTokenReader(desk: desk)
     let metadata = IssuerMetadata(settings: settings)
-    let authorize = AuthorizeEndpoint(settings: settings, registry: registry, store: store, signInGuard: SignInGuard(settings: settings))
+    let authorize = AuthorizeEndpoint(settings: settings, clients: clients, store: store, signInGuard: SignInGuard(settings: settings))
     let token = TokenEndpoint(
         settings: settings, authenticator: authenticator, registry: registry, store: store,
         minter: AccessTokenMinter(desk: desk, settings: settings))

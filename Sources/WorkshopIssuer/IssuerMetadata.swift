@@ -30,10 +30,14 @@ struct IssuerMetadata: Sendable {
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": .array(clientMethods),
+            "token_endpoint_auth_signing_alg_values_supported": .array(ClientKeySet.algorithms.map { .string($0) }),
             // RFC 7662 §2.1: introspection is for confidential clients only.
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": .array(clientMethods),
+            "revocation_endpoint_auth_signing_alg_values_supported": .array(ClientKeySet.algorithms.map { .string($0) }),
             "authorization_response_iss_parameter_supported": true,
+            // draft-ietf-oauth-client-id-metadata-document §6: a client_id may be the https URL of its metadata document.
+            "client_id_metadata_document_supported": true,
         ]
     }
 

@@ -22,10 +22,12 @@ enum IssuerReply {
 
     /// An HTML page that no other site may frame, that loads nothing, and that is never cached.
     static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
+        // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the page's
+        // own form post (Fetch, "append a request Origin header"), and SignInGuard refuses that post.
         let headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
             .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            .xFrameOptions: "DENY", .referrerPolicy: "no-referrer", .xContentTypeOptions: "nosniff",
+            .xFrameOptions: "DENY", .referrerPolicy: "same-origin", .xContentTypeOptions: "nosniff",
         ]
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
     }

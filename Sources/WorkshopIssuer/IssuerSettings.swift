@@ -24,6 +24,8 @@ struct IssuerSettings: Sendable {
     var limits = Limits()
     /// The clients the operator configured (`--clients-file`); they are never forgotten.
     var clients: [RegisteredClient] = []
+    /// How Client ID Metadata Documents are fetched (`--cimd-trusted-host`, `--cimd-ca-file`).
+    var documents = DocumentSettings()
     /// Seconds since 1970, whole; tests move it.
     var now: @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
 

@@ -11,6 +11,8 @@ struct OAuthError: Error, Sendable, Equatable {
     var challenge = false
     /// Refused for load: seconds after which the same request may succeed (`Retry-After`, RFC 9110 §10.2.3).
     var retryAfter: Int?
+    /// What the log says beyond the description, and the client is not told (an address, a status, an error).
+    var detail: String?
 
     init(_ code: String, _ description: String, status: HTTPResponse.Status = .badRequest) {
         self.code = code
@@ -32,9 +34,10 @@ struct OAuthError: Error, Sendable, Equatable {
     static let invalidClientMetadata = "invalid_client_metadata"
 
     /// invalid_client: 401 with `WWW-Authenticate: Basic`, whichever way the client tried to authenticate.
-    static func clientAuthentication(_ description: String) -> OAuthError {
+    static func clientAuthentication(_ description: String, detail: String? = nil) -> OAuthError {
         var error = OAuthError(invalidClient, description, status: .unauthorized)
         error.challenge = true
+        error.detail = detail
         return error
     }
 
@@ -61,4 +64,14 @@ struct OAuthError: Error, Sendable, Equatable {
     }
 
     var body: JSONValue { ["error": .string(code), "error_description": .string(safeDescription)] }
+
+    /// The reason as the log writes it: the description, and the detail when there is one.
+    var logReason: String { detail.map { "\(safeDescription) (\($0))" } ?? safeDescription }
+
+    /// The same error with `detail` for the log.
+    func detailed(_ detail: String) -> OAuthError {
+        var error = self
+        error.detail = detail
+        return error
+    }
 }

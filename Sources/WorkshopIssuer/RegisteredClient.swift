@@ -1,15 +1,19 @@
 import Foundation
 import WorkshopSupport
 
-/// A client the issuer knows: registered through RFC 7591, or pre-configured by the operator
-/// (`--clients-file`). What it may do, the scopes it may ever hold, and, for a confidential
-/// client, its secret's digest.
+/// A client the issuer knows: registered through RFC 7591, pre-configured by the operator
+/// (`--clients-file`), or known by its metadata document (its client_id is the document's URL).
+/// What it may do, the scopes it may ever hold, and how it authenticates: a secret's digest, or the
+/// keys its document names.
 struct RegisteredClient: Sendable {
     /// RFC 7591 §2 `token_endpoint_auth_method` values this issuer supports.
     enum AuthMethod: String, Sendable, CaseIterable {
         case none
         case clientSecretBasic = "client_secret_basic"
         case clientSecretPost = "client_secret_post"
+        /// A JWT signed with a key the client publishes (RFC 7523 §2.2, OpenID Connect Core §9): only
+        /// for clients known by a metadata document, whose keys are in it.
+        case privateKeyJWT = "private_key_jwt"
     }
 
     let id: String
@@ -28,11 +32,16 @@ struct RegisteredClient: Sendable {
     var preconfigured = false
     /// A resource server the operator allows to introspect tokens (RFC 7662 §4); never a self-registered client.
     var mayIntrospect = false
+    /// For a client known by its metadata document: the document, whose host vouches for it.
+    var document: ClientMetadataDocument?
+    /// The OpenID Connect `application_type` it registered with, `web` unless it said `native`.
+    var applicationType: String?
 
     init(id: String, secretDigest: Data?, registration: ClientRegistration, issuedAt: Int, preconfigured: Bool = false) {
         (self.id, self.secretDigest, self.issuedAt, self.preconfigured) = (id, secretDigest, issuedAt, preconfigured)
         (authMethod, redirectURIs, grantTypes) = (registration.authMethod, registration.redirectURIs, registration.grantTypes)
         (responseTypes, name, ceiling) = (registration.responseTypes, registration.name, registration.scopes ?? ScopeList.defaultClientScopes)
+        applicationType = registration.applicationType
     }
 
     /// A confidential client authenticates with a secret (RFC 6749 §2.1).
@@ -65,6 +74,7 @@ struct RegisteredClient: Sendable {
             body["client_secret_expires_at"] = 0  // it does not expire
         }
         if let name { body["client_name"] = .string(name) }
+        if let applicationType { body["application_type"] = .string(applicationType) }
         return .object(body)
     }
 }

@@ -18,7 +18,7 @@ struct RevocationEndpoint: Sendable {
             context.logger.info("Revocation request", metadata: ["client_id": "\(client.id)", "outcome": "\(outcome)"])
             return Response(status: .ok, headers: [.cacheControl: "no-store"])
         } catch {
-            context.logger.info("Revocation refused", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)"])
+            context.logger.info("Revocation refused", metadata: ["error": "\(error.code)", "reason": "\(error.logReason)"])
             return IssuerReply.error(error)
         }
     }

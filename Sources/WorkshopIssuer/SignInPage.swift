@@ -40,6 +40,7 @@ struct SignInPage {
                 <ul>
                 \(scopes)
                 </ul>
+                \(Self.identity(of: client))
                 <p class="note">Client id <code>\(HTML.escape(client.id))</code>. The answer goes to
                 <strong>\(HTML.escape(Self.host(of: request.redirectURI)))</strong>: <code>\(HTML.escape(request.redirectURI))</code>.</p>
                 <p class="note">These are demo users without passwords: this issuer is a workshop tool for your own
@@ -57,6 +58,24 @@ struct SignInPage {
                 <button type="submit" class="deny" name="consent" value="deny">Deny</button>
                 </form>
                 """)
+    }
+
+    /// What vouches for a client known by its metadata document, and the warning its redirect URIs call for
+    /// (draft-ietf-oauth-client-id-metadata-document §8.5; MCP security considerations, "Localhost Redirect
+    /// URI Risks"): the document's host is the verified identity, the name only what the document says.
+    static func identity(of client: RegisteredClient) -> String {
+        guard let document = client.document else { return "" }
+        let host = HTML.escape(document.url.host), name = HTML.escape(client.displayName)
+        var text = #"<p>Verified: <strong>\#(host)</strong>. This application is identified by the metadata document it publishes at "#
+            + #"<code>\#(HTML.escape(document.url.text))</code>; only whoever controls \#(host) can change it. "#
+            + #"The name <strong>\#(name)</strong> is what that document says, not verified.</p>"#
+        // Any program on this machine can listen on a loopback port: a loopback redirect proves nothing.
+        if document.redirectURIs.allSatisfy({ URLComponents(string: $0)?.host.map(RedirectURI.isLoopback) ?? false }) {
+            text += "\n" + #"<p class="warning"><strong>Warning:</strong> this application receives its answer only on this machine "#
+                + #"(localhost). Another program on this machine could pretend to be \#(name): approve only if you started this "#
+                + "sign-in yourself, just now, from that application.</p>"
+        }
+        return text
     }
 
     /// The host and port the redirect URI names: who receives the code.

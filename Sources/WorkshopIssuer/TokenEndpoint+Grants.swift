@@ -10,6 +10,11 @@ extension TokenEndpoint {
         let scope = try form.value("scope")
         let resource = try form.value("resource")
         return try await store.rotate(refreshToken: token, clientID: client.id) { grant throws(OAuthError) in
+            guard grant.authMethod == client.authMethod else {
+                throw OAuthError(
+                    OAuthError.invalidGrant,
+                    "The client authenticates with \(client.authMethod.rawValue) now, but the grant began when it used \(grant.authMethod.rawValue).")
+            }
             var scopes = grant.scopes
             if let scope {
                 guard let asked = ScopeList.parse(scope), asked.allSatisfy(grant.scopes.contains) else {
@@ -37,6 +42,6 @@ extension TokenEndpoint {
             throw OAuthError(OAuthError.invalidScope, "This client may hold only \(ScopeList.text(client.ceiling)).")
         }
         let resource = try settings.resource(requested: form.value("resource"))
-        return await store.issueToClient(client.id, scopes: scopes, resource: resource)
+        return await store.issueToClient(client.id, authMethod: client.authMethod, scopes: scopes, resource: resource)
     }
 }

@@ -36,7 +36,7 @@ struct TokenEndpoint: Sendable {
                 ])
             return IssuerReply.json(body)
         } catch let error as OAuthError {
-            context.logger.info("Token request refused", metadata: ["error": "\(error.code)", "reason": "\(error.safeDescription)", "client_id": "\(clientID)"])
+            context.logger.info("Token request refused", metadata: ["error": "\(error.code)", "reason": "\(error.logReason)", "client_id": "\(clientID)"])
             return IssuerReply.error(error)
         } catch {
             context.logger.error("Could not sign an access token", metadata: ["reason": "\(error)"])
@@ -66,6 +66,16 @@ struct TokenEndpoint: Sendable {
             }
             guard PKCE.verify(verifier, against: pending.codeChallenge) else {
                 throw OAuthError(OAuthError.invalidGrant, "The code_verifier does not match the code_challenge.")
+            }
+            // A metadata document may change between the sign-in and now (draft-ietf-oauth-client-id-metadata-document
+            // §8.4): the code was issued for a redirect URI and an authentication method, and both must still hold.
+            guard client.redirectURIs.contains(where: { RedirectURI.matches(registered: $0, requested: pending.redirectURI) }) else {
+                throw OAuthError(OAuthError.invalidGrant, "The client no longer lists the redirect_uri this code was issued for.")
+            }
+            guard client.authMethod == pending.authMethod else {
+                throw OAuthError(
+                    OAuthError.invalidGrant,
+                    "The client authenticates with \(client.authMethod.rawValue) now, but the code was issued when it used \(pending.authMethod.rawValue).")
             }
         }
     }

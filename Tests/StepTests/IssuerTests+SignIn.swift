@@ -143,4 +143,22 @@ extension IssuerTests {
             #expect(none.redirect["error"] == "access_denied" && none.redirect["code"] == nil, "\(none.status) \(none.location ?? "") \(none.text)")
         }
     }
+
+    @Test("the page lets the browser name the page's origin when it posts the page's own form (Referrer-Policy: same-origin)")
+    func pageLetsTheBrowserNameItsOrigin() async throws {
+        // Under no-referrer a browser posts the form with "Origin: null" (Fetch, "append a request Origin
+        // header"), which the guard refuses: a real browser could never sign in. The redirect to the
+        // client still sends no Referer at all.
+        try await Harness.run { issuer in
+            let client = try await issuer.client()
+            let query = FormParameters.encode([
+                ("response_type", "code"), ("client_id", client.id), ("code_challenge", Harness.challenge(Harness.verifier())),
+                ("code_challenge_method", "S256"),
+            ])
+            let page = try await issuer.send(.get, "/authorize?" + query)
+            #expect(page.status == .ok && page.headers[.referrerPolicy] == "same-origin")
+            let redirect = try await issuer.authorize(client.id, verifier: Harness.verifier())
+            #expect(redirect.status == .found && redirect.headers[.referrerPolicy] == "no-referrer")
+        }
+    }
 }

@@ -13,7 +13,7 @@ import WorkshopSupport
 struct IssuerTests {
     typealias Harness = IssuerHarness
 
-    @Test("metadata at both well-known paths names the issuer, its endpoints, S256 and iss support, and nothing untrue")
+    @Test("metadata at both well-known paths names the issuer, its endpoints, S256, iss and CIMD support, and nothing untrue")
     func metadata() async throws {
         try await Harness.run { issuer in
             let document = try await issuer.send(.get, "/.well-known/oauth-authorization-server")
@@ -33,11 +33,13 @@ struct IssuerTests {
             #expect(json["response_modes_supported"] == ["query"])
             #expect(json["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"])
             #expect(json["code_challenge_methods_supported"] == ["S256"])
-            #expect(json["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post"])
+            #expect(json["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])
+            #expect(json["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "ES256"])
             #expect(json["introspection_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"])
-            #expect(json["revocation_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post"])
+            #expect(json["revocation_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])
+            #expect(json["revocation_endpoint_auth_signing_alg_values_supported"] == ["RS256", "ES256"])
             #expect(json["authorization_response_iss_parameter_supported"] == true)
-            #expect(json["client_id_metadata_document_supported"] == nil)
+            #expect(json["client_id_metadata_document_supported"] == true)
             #expect(try await issuer.send(.get, "/.well-known/openid-configuration").json == json)
             let jwks = try await issuer.send(.get, "/jwks.json").json
             #expect(jwks == issuer.desk.jwks)

@@ -53,13 +53,21 @@ on a line of its own (directives inside ``` fences are left alone):
       shows the issuer's command line and banner before the step's; show-issuer-log="yes"
       shows the issuer's own log lines, as "[issuer log] …", each after the command that
       caused it (after the step's lines, if those are shown).
+      client-site="yes" (with issuer="yes") also runs the client's own HTTPS site, for Client ID
+      Metadata Documents (Tests/Interop/python/client_site.py): before the servers start, a
+      throw-away CA and a certificate for 127.0.0.1 are made with openssl in the session's
+      scratch folder, and the site serves the folder $CLIENT_SITE_DIR (the commands write
+      documents there) at $CLIENT_SITE_URL, shown as https://127.0.0.1:9443, and logs a line per
+      request in $CLIENT_SITE_LOG; the issuer is started with --cimd-trusted-host 127.0.0.1
+      --cimd-ca-file $CLIENT_SITE_CA, so that it may fetch them. The site is stopped with the
+      servers.
   <!-- session name="signin-token" continues="signin-register" [show-log="yes"] …
   -->
       a session that goes on where another one, earlier in the same chapter, stopped: the same
       servers, the same shell state, the same placeholders, so that prose can come between the
-      parts of one run. It takes its step, args, issuer and show-server from the session it
-      continues (show-log and show-issuer-log are its own), and a session is continued by at
-      most one other. Re-capturing one part (generate --session) re-runs the whole run.
+      parts of one run. It takes its step, args, issuer, client-site and show-server from the
+      session it continues (show-log and show-issuer-log are its own), and a session is
+      continued by at most one other. Re-capturing one part (generate --session) re-runs the whole run.
   <!-- include session="step2-discover" -->
       a transcript defined elsewhere, shown again
   <!-- assert session="step6-query-log" in="server log" lacks="access_token" -->
@@ -70,6 +78,19 @@ on a line of its own (directives inside ``` fences are left alone):
       default, "transcript", is all of it). The text is matched against the normalised capture,
       as the chapter shows it (<token>, $KEYS, port 9000); write &quot; for a double quote. An
       assert shows nothing in the chapter; put it just after the sentence it checks.
+  <!-- screenshot name="signin-page" session="signin-authorize" url="$ISSUER/authorize?$QUERY" alt="…" -->
+      a picture of a page the session's servers serve: after the commands of the session named
+      (a session of the same chapter), with its servers still running, the page at url (read as
+      if inside double quotes in the session's shell state, so its variables expand) is fetched
+      with curl. Its HTML, normalised like the transcripts (placeholders escaped, so that the
+      page shows them, and the form's csrf_token, code_challenge and state shown as
+      <csrf-token>, <code-challenge> and <state>), is stored in tutorial/captures/<name>.html;
+      headless Chromium renders that HTML into tutorial/images/<name>.png, and the chapter shows
+      ![alt](images/<name>.png). check compares the HTML, not the pixels (which differ with the
+      browser and its fonts), and fails if the PNG is missing or was rendered from other HTML
+      (generate writes the HTML's SHA-256 into the PNG); generate renders the PNG again only
+      when its HTML changed, and needs .venv (selenium), chromium and chromedriver to do so
+      (Tests/Interop/python/browser.py).
 
 Transcripts are normalised so that they are the same on every run: the port becomes 9000,
 HTTP dates become the fixed moment 2026-07-28T12:00:00Z, and ISO-8601 and unix times near the

@@ -2,15 +2,22 @@
 
 The SDK's `OAuthClientProvider` does what an MCP host does when a server answers
 401: it reads the protected resource metadata the challenge names (RFC 9728),
-the authorization server's metadata (RFC 8414), registers itself (RFC 7591),
-sends the user to /authorize with PKCE S256 and the `resource` parameter
-(RFC 7636, RFC 8707), exchanges the code at /token, and retries with the token.
-A simulated user (oauth_sign_in.py) signs in where a browser would open.
+the authorization server's metadata (RFC 8414), gets a client_id, sends the user
+to /authorize with PKCE S256 and the `resource` parameter (RFC 7636, RFC 8707),
+exchanges the code at /token, and retries with the token. A simulated user
+(oauth_sign_in.py) signs in where a browser would open.
+
+The client_id comes from dynamic client registration (RFC 7591) by default, the
+compatibility path; with --client-metadata-url, from a Client ID Metadata
+Document: the client publishes its metadata at that HTTPS URL (oauth_cimd.py,
+served by client_site.py) and uses the URL as its client_id, registering nothing.
 
     python oauth_flow_check.py --server-url http://127.0.0.1:9000/mcp
     python oauth_flow_check.py --server-url ... --mode legacy --issuer http://127.0.0.1:9001
     python oauth_flow_check.py --server-url ... --grant-scope mcp:read
     python oauth_flow_check.py --server-url ... --user gus --expect-forbidden-call
+    python oauth_flow_check.py --server-url ... --client-metadata-url https://127.0.0.1:8443/clients/a.json \
+        --client-site SITE_DIR [--private-key-jwt]
 
 Default          Sign in as --user (alice), list tools, call whoami: it must name
                  the user. Exactly one sign-in.
@@ -28,6 +35,17 @@ Default          Sign in as --user (alice), list tools, call whoami: it must nam
                  (--clients-file) instead of registering: the only kind of client
                  that may hold mcp:admin. The SDK skips registration when its
                  storage already holds client information.
+--client-metadata-url URL --client-site DIR
+                 Use a Client ID Metadata Document: write it into DIR, the
+                 folder client_site.py serves at URL's origin, and give the SDK
+                 URL as client_metadata_url. The check asserts that the client
+                 did not register and that its client_id is URL.
+--private-key-jwt
+                 With --client-metadata-url: the document says private_key_jwt
+                 and lists a key made for this run in jwks; the token request
+                 carries an assertion signed with it (RFC 7523). mcp 2.3.0's
+                 code flow cannot sign one, so oauth_cimd.PrivateKeyJWTCodeProvider
+                 extends the SDK's provider by that alone.
 --mode           modern (default: the client's "auto", server/discover at
                  2026-07-28) or legacy (the 2025-11-25 initialize handshake).
 
@@ -45,6 +63,7 @@ import json
 import logging
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 import httpx2
@@ -54,6 +73,7 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata
 from mcp_client_check import LEGACY_VERSION, MODERN_VERSION, Report, describe, run_check
+from oauth_cimd import JWT_BEARER, ClientKey, PrivateKeyJWTCodeProvider, publish_document
 from oauth_sign_in import REDIRECT_URI, InMemoryTokenStorage, SimulatedUser
 from oauth_transcript import Transcript
 
@@ -76,32 +96,62 @@ class Options:
     timeout: float
     admin_call: bool = False
     client_id: str | None = None
+    client_metadata_url: str | None = None
+    client_site: Path | None = None
+    private_key_jwt: bool = False
 
     @property
     def expects_step_up(self) -> bool:
         return self.grant_scope is not None and "mcp:tools" not in self.grant_scope.split()
 
 
-def make_client(options: Options, user: SimulatedUser, transcript: Transcript) -> tuple[httpx2.AsyncClient, Client]:
-    """The official client, authorized by the SDK's OAuth provider: a public client using PKCE."""
-    metadata = OAuthClientMetadata(
-        client_name="Workshop OAuth check (official Python SDK)",
-        redirect_uris=[REDIRECT_URI],
+CLIENT_NAME = "Workshop OAuth check (official Python SDK)"
+
+
+def client_metadata(redirect_uri: str) -> OAuthClientMetadata:
+    """What the client says about itself: in its registration, or in its metadata document."""
+    return OAuthClientMetadata(
+        client_name=CLIENT_NAME,
+        redirect_uris=[redirect_uri],
         grant_types=["authorization_code", "refresh_token"],
         response_types=["code"],
         token_endpoint_auth_method="none",
     )
+
+
+def make_provider(options: Options, metadata: OAuthClientMetadata, storage: InMemoryTokenStorage,
+                  redirect_handler, callback_handler) -> OAuthClientProvider:
+    """The SDK's OAuth provider: a public client using PKCE that registers, or, with
+    --client-metadata-url, one that publishes its metadata document and uses its URL as client_id
+    (with --private-key-jwt, a client that authenticates with a key the document lists)."""
+    if not options.client_metadata_url or options.client_site is None:
+        return OAuthClientProvider(
+            server_url=options.server_url, client_metadata=metadata, storage=storage,
+            redirect_handler=redirect_handler, callback_handler=callback_handler,
+        )
+    key = ClientKey() if options.private_key_jwt else None
+    publish_document(options.client_metadata_url, options.client_site, metadata, key)
+    common = {
+        "server_url": options.server_url, "client_metadata": metadata, "storage": storage,
+        "redirect_handler": redirect_handler, "callback_handler": callback_handler,
+        "client_metadata_url": options.client_metadata_url,
+    }
+    return PrivateKeyJWTCodeProvider(**common, key=key) if key else OAuthClientProvider(**common)
+
+
+def make_client(options: Options, user: SimulatedUser, transcript: Transcript) -> tuple[httpx2.AsyncClient, Client]:
+    """The official client, authorized by the SDK's OAuth provider."""
+    metadata = client_metadata(REDIRECT_URI)
     storage = InMemoryTokenStorage()
     if options.client_id:
         # A client configured in advance: stored client information means the SDK does not register.
         storage.client_info = OAuthClientInformationFull(client_id=options.client_id, **metadata.model_dump(exclude_none=True))
-    provider = OAuthClientProvider(
-        server_url=options.server_url,
-        client_metadata=metadata,
-        storage=storage,
-        redirect_handler=user.redirect_handler,
-        callback_handler=user.callback_handler,
-    )
+    provider = make_provider(options, metadata, storage, user.redirect_handler, user.callback_handler)
+    return connect(options, provider, transcript)
+
+
+def connect(options: Options, provider: OAuthClientProvider, transcript: Transcript) -> tuple[httpx2.AsyncClient, Client]:
+    """The MCP client over Streamable HTTP, its requests authorized by `provider` and recorded in `transcript`."""
     # The SDK has no auth option on Client or the transport: the provider is an httpx2.Auth.
     http_client = httpx2.AsyncClient(
         auth=provider,
@@ -135,13 +185,19 @@ async def use_server(client: Client, options: Options, report: Report, transcrip
     whoami = await run_check(report, "tools/call whoami", client.call_tool("whoami", {}))
     if whoami is not None:
         content = whoami.structured_content or {}
-        shown = {k: content.get(k) for k in ("subject", "username", "roles", "scopes")}
+        shown = {k: content.get(k) for k in ("subject", "username", "roles", "scopes", "client_id")}
         transcript.detail(f"whoami: {json.dumps(shown)}")
         report.check(
             not whoami.is_error and content.get("username") == content.get("subject") == options.user,
             f"whoami names the signed-in user: {options.user}",
             f"isError {whoami.is_error}, structuredContent {json.dumps(content)}",
         )
+        if options.client_metadata_url:
+            report.check(
+                content.get("client_id") == options.client_metadata_url,
+                "whoami names the client by its metadata document's URL",
+                f"client_id {content.get('client_id')!r}",
+            )
 
 
 async def step_up(client: Client, options: Options, report: Report, transcript: Transcript) -> None:
@@ -211,12 +267,24 @@ def check_sign_in(options: Options, report: Report, transcript: Transcript, user
     registrations = transcript.registrations
     if options.client_id:
         report.check(registrations == 0, f"the configured client {options.client_id} did not register", f"{registrations} registrations")
+    elif options.client_metadata_url:
+        supported = (transcript.issuer_metadata or {}).get("client_id_metadata_document_supported")
+        report.check(supported is True, "the issuer's metadata says client_id_metadata_document_supported",
+                     f"client_id_metadata_document_supported is {supported!r}")
+        report.check(registrations == 0, "the client did not register: it has a metadata document",
+                     f"{registrations} registrations")
     else:
         report.check(registrations == 1, "the client registered once (RFC 7591)", f"{registrations} registrations")
     if not user.authorizations:
         report.not_ok("the user was sent to /authorize", "the redirect handler never ran")
         return
     asked = user.authorizations[0].asked
+    if options.client_metadata_url:
+        report.check(
+            asked.get("client_id") == options.client_metadata_url,
+            "the authorization request's client_id is the metadata document's URL",
+            f"client_id {asked.get('client_id')!r}",
+        )
     report.check(
         asked.get("code_challenge_method") == "S256" and len(asked.get("code_challenge", "")) == 43,
         "the authorization request uses PKCE S256",
@@ -239,6 +307,12 @@ def check_sign_in(options: Options, report: Report, transcript: Transcript, user
         "each code is exchanged with its code_verifier and the same resource",
         f"{len(codes)} code exchanges for {len(user.authorizations)} sign-ins: {[sorted(t) for t in codes]}",
     )
+    if options.private_key_jwt:
+        report.check(
+            bool(codes) and all(t.get("client_assertion_type") == JWT_BEARER and t.get("client_assertion") for t in codes),
+            "each code exchange authenticates the client with a private_key_jwt assertion (RFC 7523)",
+            f"token requests carried {[sorted(t) for t in codes]}",
+        )
     count = len(user.authorizations)
     if options.expect_forbidden_call:
         report.check(
@@ -305,13 +379,35 @@ def parse_options(argv: list[str] | None = None) -> Options:
         metavar="ID",
         help="use this client, configured at the issuer in advance, instead of registering one",
     )
+    parser.add_argument(
+        "--client-metadata-url",
+        metavar="URL",
+        help="use a Client ID Metadata Document at this HTTPS URL (with a path) as the client_id, instead of registering",
+    )
+    parser.add_argument(
+        "--client-site",
+        metavar="DIR",
+        type=Path,
+        help="with --client-metadata-url: the folder that client_site.py serves at the URL's origin",
+    )
+    parser.add_argument(
+        "--private-key-jwt",
+        action="store_true",
+        help="with --client-metadata-url: the client authenticates with a key its document lists (RFC 7523)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
     args = parser.parse_args(argv)
     if args.expect_forbidden_call and args.grant_scope:
         parser.error("--expect-forbidden-call and --grant-scope check different things: give one")
+    if bool(args.client_metadata_url) != bool(args.client_site):
+        parser.error("--client-metadata-url and --client-site go together")
+    if args.private_key_jwt and not args.client_metadata_url:
+        parser.error("--private-key-jwt needs --client-metadata-url: its key is listed in the metadata document")
+    if args.client_metadata_url and args.client_id:
+        parser.error("--client-id and --client-metadata-url are two ways to get a client_id: give one")
     return Options(
         args.server_url, args.issuer, args.user, args.mode, args.grant_scope, args.expect_forbidden_call, args.timeout,
-        args.admin_call, args.client_id,
+        args.admin_call, args.client_id, args.client_metadata_url, args.client_site, args.private_key_jwt,
     )
 
 

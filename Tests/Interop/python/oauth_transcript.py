@@ -11,8 +11,8 @@ Each exchange is one numbered line, with what matters about it indented below:
     # 1. POST http://127.0.0.1:PORT/mcp server/discover, no token -> 401
     #      WWW-Authenticate: Bearer realm="mcp", resource_metadata="...", scope="..."
 
-Access tokens, refresh tokens, authorization codes, PKCE values, state and
-client secrets are printed as `…`: only ports and registered client ids change
+Access tokens, refresh tokens, authorization codes, PKCE values, state, client
+secrets and client assertions are printed as `…`: only ports and registered client ids change
 from one run to the next.
 """
 
@@ -35,6 +35,7 @@ SECRET_FIELDS = {
     "code_challenge",
     "state",
     "client_secret",
+    "client_assertion",
 }
 
 
@@ -125,7 +126,8 @@ class Transcript:
             self.resource_metadata = body
         elif "authorization_endpoint" in body:
             self.issuer_metadata = body
-            body = _only(body, "issuer", "registration_endpoint", "code_challenge_methods_supported")
+            body = _only(body, "issuer", "registration_endpoint", "code_challenge_methods_supported",
+                         "client_id_metadata_document_supported")
         elif "client_id" in body:
             body = _only(body, "client_id", "token_endpoint_auth_method", "grant_types", "scope")
         self.detail(_summary(body))

@@ -48,6 +48,8 @@ class SessionTests(unittest.TestCase):
             '<!-- session name="a" step="1" show-issuer-log="yes"\nls\n-->\n': "needs an issuer",
             '<!-- session name="a" step="1" colour="red"\nls\n-->\n': "unknown: 'colour'",
             '<!-- session name="b" continues="a" step="2"\nls\n-->\n': "leave them out here",
+            '<!-- session name="a" step="9" client-site="yes"\nls\n-->\n': 'client-site="yes" needs issuer="yes"',
+            '<!-- session name="b" continues="a" client-site="yes"\nls\n-->\n': "leave them out here",
         }
         for text, message in cases.items():
             with self.subTest(text=text), self.assertRaisesRegex(TutorialError, "99-test.md:1: .*" + message):
@@ -55,7 +57,7 @@ class SessionTests(unittest.TestCase):
 
     def test_a_continuing_session_takes_the_server_settings_of_its_run(self):
         parsed = chapter("""
-            <!-- session name="one" step="9" issuer="yes" show-server="yes" args="--log-level debug"
+            <!-- session name="one" step="9" issuer="yes" show-server="yes" args="--log-level debug" client-site="yes"
             ls
             -->
 
@@ -67,6 +69,7 @@ class SessionTests(unittest.TestCase):
         self.assertEqual([s.name for s in run], ["one", "two"])
         two = run[1]
         self.assertEqual((two.step, two.issuer, two.args, two.show_server), (9, "yes", ["--log-level", "debug"], False))
+        self.assertTrue(two.client_site)
 
     def test_a_session_continued_twice_or_from_nowhere_is_an_error(self):
         with self.assertRaisesRegex(TutorialError, "not a session earlier in this chapter"):

@@ -31,9 +31,15 @@ class ServeCommandTests(unittest.TestCase):
         self.assertEqual(command[command.index("--issuer-keys-dir") + 1], "/ik")
         self.assertNotIn("--with-issuer", serve_command(6, [], Path("/s")))
 
+    def test_each_issuer_option_is_passed_on_by_itself(self):
+        command = serve_command(9, [], Path("/s"), with_issuer=True, issuer_options=["--cimd-ca-file", "/s/ca.pem"])
+        at = command.index("--cimd-ca-file")
+        self.assertEqual(command[at - 1:at + 3], ["--issuer-option", "--cimd-ca-file", "--issuer-option", "/s/ca.pem"])
+
     def test_serve_sh_accepts_every_option_the_tutorial_passes(self):
         # Its options are parsed in order, so --help at their end runs only once all of them were accepted.
-        command = serve_command(7, [], Path("/nonexistent"), Path("/ik"), with_issuer=True)
+        command = serve_command(7, [], Path("/nonexistent"), Path("/ik"), with_issuer=True,
+                                issuer_options=["--cimd-trusted-host", "127.0.0.1"])
         options = command[1:command.index("7")]
         result = subprocess.run(["bash", command[0], *options, "--help"], cwd=ROOT, capture_output=True, text=True)
         self.assertEqual(result.returncode, 0, result.stderr)

@@ -11,7 +11,7 @@ import time
 import unittest
 from pathlib import Path
 
-from . import servers
+from . import screenshots, servers
 from .diffs import generate_diffs
 from .directives import Session, read_chapters, session_runs
 from .paths import CAPTURES, DIFFS, SOURCES, TUTORIAL, SCRIPT, TutorialError, rel
@@ -23,10 +23,13 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 
 class Built:
     """Every generated file with its expected text, the generated files nothing generates any
-    more, warnings, and the claims of the prose that the captures or files contradict."""
+    more, warnings, the claims of the prose that the captures or files contradict, and the
+    screenshots: each picture with the HTML it must show (see screenshots)."""
 
-    def __init__(self, files: dict[Path, str], stale: list[Path], warnings: list[str], contradicted: list[str]):
+    def __init__(self, files: dict[Path, str], stale: list[Path], warnings: list[str], contradicted: list[str],
+                 pictures: dict[Path, str]):
         self.files, self.stale, self.warnings, self.contradicted = files, stale, warnings, contradicted
+        self.pictures = pictures
 
 
 def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
@@ -49,11 +52,14 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
         if unknown:
             raise TutorialError("no session named " + ", ".join(sorted(unknown)))
     transcripts: dict[str, str] = {}
+    shots = [shot for chapter in chapters for shot in chapter.screenshots]
+    pages: dict[str, str] = {}
     for run in session_runs(chapters):
         names = [session.name for session in run]
+        run_shots = [shot for shot in shots if shot.session in names]
         if recapture is None or recapture & set(names):
             started = time.monotonic()
-            for name, transcript in zip(names, capture(run)):
+            for name, transcript in zip(names, capture(run, run_shots, pages)):
                 transcripts[name] = transcript
             if verbose:
                 print(f"  captured {', '.join(names)} (Step{run[0].step}, {time.monotonic() - started:.1f}s)",
@@ -65,19 +71,29 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
                     raise TutorialError(f"{rel(stored)} is missing; run {SCRIPT} generate")
                 transcripts[name] = stored.read_text(encoding="utf-8")
             files[stored] = transcripts[name]
+        for shot in run_shots:
+            if shot.name not in pages:
+                if not shot.html.exists():
+                    raise TutorialError(f"{rel(shot.html)} is missing; run {SCRIPT} generate")
+                pages[shot.name] = shot.html.read_text(encoding="utf-8")
+            files[shot.html] = pages[shot.name]
     warnings = []
     for chapter in chapters:
         files[chapter.output] = render(chapter, transcripts, diffs)
+    pictures = {shot.png: pages[shot.name] for shot in shots}
+    generated = set(files) | set(pictures) | {picture.parent for picture in pictures}
     for chapter in chapters:
-        warnings += broken_links(chapter.output, files[chapter.output], set(files))
+        warnings += broken_links(chapter.output, files[chapter.output], generated)
     generated_chapter_names = {c.output.name for c in chapters}
     stale = [p for p in DIFFS.glob("*.diff") if p not in files]
     stale += [p for p in CAPTURES.glob("*.txt") if p not in files]
+    stale += [p for p in CAPTURES.glob("*.html") if p not in files]
+    stale += screenshots.stale(pictures)
     stale += [
         p for p in TUTORIAL.glob("*.md")
         if p.name not in generated_chapter_names and p.read_text(encoding="utf-8").startswith("<!-- generated from")
     ]
-    return Built(files, sorted(stale), warnings, failed_assertions(chapters, transcripts))
+    return Built(files, sorted(stale), warnings, failed_assertions(chapters, transcripts), pictures)
 
 
 def _recapture(args) -> set[str] | None:
@@ -101,9 +117,12 @@ def command_generate(args) -> int:
     for path in built.stale:
         path.unlink()
         print(f"removed {rel(path)} (nothing generates it any more)")
+    for path in screenshots.write(built.pictures):
+        print(f"wrote {rel(path)} (rendered by headless Chromium)")
+        changed += 1
     for warning in built.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{len(built.files)} generated files, {changed} changed, {len(built.stale)} removed")
+    print(f"{len(built.files) + len(built.pictures)} generated files, {changed} changed, {len(built.stale)} removed")
     if built.contradicted:
         print()
         _report_contradictions(built.contradicted)
@@ -145,6 +164,7 @@ def command_check(args) -> int:
             ))
             shown = diff[:24] + ([f"… and {len(diff) - 24} more diff lines"] if len(diff) > 24 else [])
             problems.append(f"{rel(path)} is out of date:\n" + "\n".join("    " + d for d in shown))
+    problems += screenshots.problems(built.pictures)
     for path in built.stale:
         problems.append(f"{rel(path)} is generated by nothing any more; delete it.")
     for warning in built.warnings:
@@ -163,7 +183,8 @@ def command_check(args) -> int:
     if problems or built.contradicted:
         print(f"({elapsed:.1f}s)")
         return 1
-    print(f"tutorial check passed: {tests.testsRun} unit tests, {len(built.files)} generated files up to date, "
+    print(f"tutorial check passed: {tests.testsRun} unit tests, {len(built.files) + len(built.pictures)} generated "
+          f"files up to date, "
           f"every assert holds ({elapsed:.1f}s)")
     return 0
 

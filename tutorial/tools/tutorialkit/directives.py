@@ -1,5 +1,5 @@
-"""Reads the chapter sources: the include, session and assert directives, each an HTML comment
-starting on a line of its own (directives inside ``` fences are left alone)."""
+"""Reads the chapter sources: the include, session, assert and screenshot directives, each an
+HTML comment starting on a line of its own (directives inside ``` fences are left alone)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import SOURCES, TUTORIAL, TutorialError, rel
+from .screenshots import Screenshot, parse as parse_screenshot
 
-DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert)\b(.*?)(-->)?\s*$")
+DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert|screenshot)\b(.*?)(-->)?\s*$")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
-    "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues"},
+    "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues",
+                "client-site"},
     "assert": {"session", "file", "in", "contains", "lacks"},
+    "screenshot": {"name", "session", "url", "alt"},
 }
 SHOW_LOG = ("no", "yes", "all")
 # What of a transcript an assert looks at: all of it, or only the lines of one program's log.
@@ -41,6 +44,7 @@ class Session:
     issuer: str = "no"  # yes: the workshop issuer; other: another issuer, with a key pair of its own
     show_issuer_log: bool = False
     continues: str | None = None
+    client_site: bool = False  # the client's HTTPS site for metadata documents (clientsite)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Chapter:
     lines: list[str]
     sessions: list[Session]
     assertions: list[Assertion] = field(default_factory=list)
+    screenshots: list[Screenshot] = field(default_factory=list)
 
 
 def attributes_of(match: re.Match, where: str) -> dict[str, str]:
@@ -88,7 +93,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         raise TutorialError(f"{where}: a session needs name=\"lowercase-words\", got '{name}'")
     continues = attributes.get("continues")
     if continues is not None:
-        inherited = sorted({"step", "args", "issuer", "show-server"} & attributes.keys())
+        inherited = sorted({"step", "args", "issuer", "show-server", "client-site"} & attributes.keys())
         if inherited:
             raise TutorialError(f"{where}: session {name} continues {continues}, and takes "
                                 f"{', '.join(inherited)} from it; leave them out here")
@@ -119,6 +124,10 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
     show_issuer_log = attributes.get("show-issuer-log", "no") == "yes"
     if show_issuer_log and issuer == "no" and continues is None:
         raise TutorialError(f"{where}: session {name}: show-issuer-log=\"yes\" needs an issuer")
+    client_site = attributes.get("client-site", "no") == "yes"
+    if client_site and issuer != "yes":
+        raise TutorialError(f"{where}: session {name}: client-site=\"yes\" needs issuer=\"yes\", which fetches "
+                            "the documents")
     return Session(
         name=name,
         step=int(attributes.get("step", "0")),
@@ -130,6 +139,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         issuer=issuer,
         show_issuer_log=show_issuer_log,
         continues=continues,
+        client_site=client_site,
     )
 
 
@@ -163,6 +173,7 @@ def parse_chapter(source: Path, text: str) -> Chapter:
     lines = text.splitlines()
     sessions: list[Session] = []
     assertions: list[Assertion] = []
+    screenshots: list[Screenshot] = []
     fence = None
     i = 0
     while i < len(lines):
@@ -189,8 +200,15 @@ def parse_chapter(source: Path, text: str) -> Chapter:
                 raise TutorialError(f"{where}: an {match.group(1)} directive must end with '-->' on the same line")
             if match.group(1) == "assert":
                 assertions.append(parse_assertion(attributes, where))
+            elif match.group(1) == "screenshot":
+                screenshots.append(parse_screenshot(attributes, where))
         i += 1
-    return Chapter(source, TUTORIAL / source.name, lines, sessions, assertions)
+    names = {session.name for session in sessions}
+    for shot in screenshots:
+        if shot.session not in names:
+            raise TutorialError(f"{shot.where}: screenshot {shot.name} names session {shot.session}, "
+                                "which is not a session of this chapter")
+    return Chapter(source, TUTORIAL / source.name, lines, sessions, assertions, screenshots)
 
 
 def read_chapters() -> list[Chapter]:
@@ -218,6 +236,7 @@ def session_runs(chapters: list[Chapter]) -> list[list[Session]]:
                                     f"{names[names.index(session.continues) + 1]}")
             root = run[0]
             session.step, session.args, session.issuer, session.show_server = root.step, root.args, root.issuer, False
+            session.client_site = root.client_site
             if session.show_issuer_log and root.issuer == "no":
                 raise TutorialError(f"{session.source}: session {session.name}: show-issuer-log=\"yes\" needs "
                                     f"an issuer on {root.name}")

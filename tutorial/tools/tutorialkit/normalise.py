@@ -12,9 +12,10 @@ from typing import Callable
 
 SHOWN_PORT = 9000
 SHOWN_ISSUER_PORT = {"yes": 9001, "other": 9002}  # the workshop issuer's port, and another issuer's
+SHOWN_SITE_PORT = 9443  # the client's HTTPS site, where its metadata documents are (clientsite)
 # Ports a transcript shows as they are: a server must never get one, or normalising its port would
 # rewrite them (the shown ports, and 33418: the Python client's redirect URI).
-RESERVED_PORTS = {SHOWN_PORT, *SHOWN_ISSUER_PORT.values(), 33418}
+RESERVED_PORTS = {SHOWN_PORT, *SHOWN_ISSUER_PORT.values(), SHOWN_SITE_PORT, 33418}
 FIXED_MOMENT = datetime.datetime(2026, 7, 28, 12, 0, 0, tzinfo=datetime.timezone.utc)
 NOW_WINDOW = datetime.timedelta(days=400)  # only times near "now" vary from run to run
 ROUNDING = 60  # seconds: times are shown relative to the command's start, to the nearest minute

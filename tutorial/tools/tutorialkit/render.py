@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from . import screenshots
 from .diffs import new_files
 from .directives import ASSERT_SCOPES, DIRECTIVE, Assertion, Chapter, attributes_of, track_fence
 from .paths import DIFFS, ROOT, SCRIPT, TutorialError, rel
@@ -74,6 +75,8 @@ def render(chapter: Chapter, transcripts: dict[str, str], diffs: dict[Path, str]
         elif kind == "assert":
             if out and not out[-1].strip() and i + 1 < len(lines) and not lines[i + 1].strip():
                 i += 1  # an assert on a paragraph of its own leaves one blank line, not two
+        elif kind == "screenshot":
+            out += screenshots.markdown(screenshots.parse(attributes, where), chapter.output)
         elif "session" in attributes:
             if attributes["session"] not in transcripts:
                 raise TutorialError(f"{where}: no session named {attributes['session']}")

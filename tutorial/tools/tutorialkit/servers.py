@@ -161,14 +161,15 @@ def _adopt_orphans() -> None:
 
 
 def serve_command(step: int, options: list[str], scratch: Path, issuer_keys: Path | None = None,
-                  with_issuer: bool = False) -> list[str]:
+                  with_issuer: bool = False, issuer_options: list[str] = ()) -> list[str]:
     """The serve.sh command line for Step<step> OPTIONS, with its files in `scratch`, and never on a
-    port a transcript shows."""
+    port a transcript shows; `issuer_options`: more arguments for the issuer."""
     command = [str(SERVE), "--work-dir", str(scratch)]
     for port in sorted(RESERVED_PORTS):
         command += ["--avoid-port", str(port)]
     if with_issuer:
         command += ["--with-issuer", *(["--issuer-keys-dir", str(issuer_keys)] if issuer_keys else [])]
+        command += [part for option in issuer_options for part in ("--issuer-option", option)]
     return [*command, str(step), *options]
 
 
@@ -220,14 +221,16 @@ def start_step(what: str, step: int, options: list[str], scratch: Path) -> Serve
 
 
 def start_step_with_issuer(what: str, step: int, options: list[str], scratch: Path,
-                           issuer_keys: Path | None = None) -> tuple[Server, Server]:
+                           issuer_keys: Path | None = None, issuer_options: list[str] = ()) -> tuple[Server, Server]:
     """The workshop issuer (generate_token serve) on a free port, with --resource naming the step's
-    MCP endpoint and --keys-dir `issuer_keys` or else the step's; then Step<step> OPTIONS, with
-    --issuer <the issuer's URL> right after its --keys-dir. Returns (issuer, step) once the step
-    has fetched the issuer's keys, so that its log line about them falls before the first command."""
+    MCP endpoint, --keys-dir `issuer_keys` or else the step's, and `issuer_options`; then
+    Step<step> OPTIONS, with --issuer <the issuer's URL> right after its --keys-dir. Returns
+    (issuer, step) once the step has fetched the issuer's keys, so that its log line about them
+    falls before the first command."""
     step_binary(step)
     binary("generate_token")
-    server, issuer = _serve(what, serve_command(step, options, scratch, issuer_keys, with_issuer=True))
+    server, issuer = _serve(what, serve_command(step, options, scratch, issuer_keys, with_issuer=True,
+                                                issuer_options=issuer_options))
     if issuer is None:
         server.stop()
         raise TutorialError(f"{what}: test_steps/serve.sh --with-issuer printed no issuer")

@@ -12,10 +12,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import servers
+from . import clientsite, servers
 from .directives import Command, Session
 from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
 from .paths import ROOT, TutorialError, rel
+from .screenshots import Screenshot, escaped, normalise_page
 
 COMMAND_TIMEOUT = 20  # seconds for one session command
 
@@ -148,8 +149,9 @@ def _shown_command_line(argv: list[str]) -> str:
     return " ".join([rel(Path(argv[0])), *argv[1:]])
 
 
-def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None):
-    """The step (and the issuer, if the session has one), started: (issuer or None, step)."""
+def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None,
+           issuer_options: list[str] = ()):
+    """The step (and the issuer, with `issuer_options`, if the session has one), started: (issuer or None, step)."""
     what = f"session {session.name}: Step{session.step}"
     options = [*(["--keys-dir", str(keys)] if keys else []), *session.args]
     if session.issuer == "no":
@@ -159,13 +161,16 @@ def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path
                             "that finds its issuers' keys through their metadata (Step 7 on)")
     if not keys:
         raise TutorialError(f"{session.source}: session {session.name}: an issuer needs a step that takes --keys-dir")
-    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys)
+    return servers.start_step_with_issuer(what, session.step, options, scratch, issuer_keys, issuer_options)
 
 
-def capture(run: list[Session]) -> list[str]:
+def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, str] | None = None) -> list[str]:
     """Runs a session, and the sessions that continue it, against a fresh server (and issuer);
-    returns their normalised transcripts."""
+    returns their normalised transcripts. `shots`: the screenshots of the run's pages, each fetched
+    after the commands of its session, while the servers run; their normalised HTML goes into
+    `pages`, by screenshot name."""
     session = run[0]
+    fetched: list[tuple[str, str, float]] = []  # screenshot name, raw HTML, when it was fetched
     shows_log = any(part.show_log != "no" for part in run)
     shows_issuer_log = any(part.show_issuer_log for part in run)
     with tempfile.TemporaryDirectory(prefix="tutorial-") as scratch:
@@ -195,7 +200,19 @@ def capture(run: list[Session]) -> list[str]:
             placeholder(issuer_keys, "ISSUER_KEYS", first=True)
         key_names, issued_names = KeyNames(), IssuedNames()
         own_source = f"Step{session.step}"
-        issuer, step = _start(session, scratch_path, keys, issuer_keys)
+        site = clientsite.start(scratch_path) if session.client_site else None
+        if site:
+            env_extra.update(site.environment())
+            placeholder(site.log, "CLIENT_SITE_LOG")  # before the folder, whose path is the start of the log's
+            placeholder(site.folder, "CLIENT_SITE_DIR")
+            replacements[:0] = [(str(site.ca), "$CLIENT_SITE_CA")]
+            replacements += site.shown_ports()
+        try:
+            issuer, step = _start(session, scratch_path, keys, issuer_keys, site.issuer_options() if site else [])
+        except BaseException:
+            if site:
+                site.stop()
+            raise
         try:
             server_log = LogReader(step.stderr)
             parts: list[list[tuple[str, float]]] = [[] for _ in run]  # per session: raw text, when it started
@@ -238,13 +255,24 @@ def capture(run: list[Session]) -> list[str]:
                     issued_names.learn_log(issuer.stderr.read_text(errors="replace"))
                     issued_names.learn_output(output)
                 parts[index].append((shown, command_started))
+                if command is current.commands[-1]:
+                    for shot in (shot for shot in shots if shot.session == current.name):
+                        page_started = time.time()
+                        html = run_command(Command([], shot.fetch_command()), step.url, current, env_extra)
+                        fetched.append((shot.name, html, page_started))
         finally:
             step.stop()
             if issuer:
                 issuer.stop()
+            if site:
+                site.stop()
         replacements += key_names.replacements() + issued_names.replacements()
         issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
         durations = DeskDurations(scratch_path)
+        shown_in_page = [(value, escaped(shown)) for value, shown in replacements]
+        for name, html, reference in fetched:
+            (pages if pages is not None else {})[name] = normalise_page(
+                normalise(html, step.port, reference, shown_in_page, issuer_port, durations))
         return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations)
                           for text, reference in texts)
                 for texts in parts]
