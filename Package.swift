@@ -26,9 +26,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),  // StepCommand runs Swift concurrency on its event loops
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         step(1),
         step(2),
@@ -63,7 +65,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "generate_token"
-        ),        .testTarget(
+        ),
+        .testTarget(
             name: "StepTests",
             dependencies: [
                 "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "WorkshopIssuer",
@@ -71,6 +74,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),  // a listening socket that holds a port
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 // Metadata documents served over HTTPS by a CA made for each test run.
@@ -107,7 +111,6 @@ func step(_ number: Int) -> Target {
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]
             + (number >= 7 ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : [])  // fetches issuer metadata and keys
-            + (number >= 9 ? [.product(name: "NIOPosix", package: "swift-nio")] : [])  // runs Swift concurrency on its event loops
             + (number >= 9 ? [.product(name: "SQLiteNIO", package: "sqlite-nio")] : [])  // keeps the notes
     )
 }

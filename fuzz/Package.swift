@@ -26,12 +26,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
-        // Step 9's sources as a library: its @main lives in App.swift (with the main of RunOnEventLoops.swift),
-        // and each fuzz target has its own main.
+        // Step 9's sources as a library: its @main lives in App.swift, and each fuzz target has its own main.
         .target(
             name: "Step9",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
-            exclude: ["App.swift", "RunOnEventLoops.swift"],
+            exclude: ["App.swift"],
             // The harnesses reach the step's internal types with `@testable import`, as the tests do.
             swiftSettings: [.unsafeFlags(["-enable-testing"])]
         ),

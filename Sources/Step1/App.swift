@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 1 — Health: an HTTP server that answers `GET /health`.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step1",
+        commandName: ServerIdentity.label,
         abstract: "Step 1 — Health: a Hummingbird server that says it is alive."
     )
 

@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 2 — JSON-RPC: an MCP endpoint that speaks both protocol eras.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step2",
+        commandName: ServerIdentity.label,
         abstract: "Step 2 — JSON-RPC: POST /mcp speaks MCP 2026-07-28 and 2025-11-25."
     )
 

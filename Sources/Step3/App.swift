@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 3 — Tools and prompts: the server says what it offers.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step3",
+        commandName: ServerIdentity.label,
         abstract: "Step 3 — Tools and prompts: tools/list and prompts/list describe what the server offers."
     )
 

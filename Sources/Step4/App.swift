@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 4 — Dispatch: tools run and prompts render.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step4",
+        commandName: ServerIdentity.label,
         abstract: "Step 4 — Dispatch: tools/call runs tools, prompts/get renders prompts."
     )
 

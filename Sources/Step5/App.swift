@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 5 — JWKS: the server publishes the public key that verifies its tokens.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step5",
+        commandName: ServerIdentity.label,
         abstract: "Step 5 — JWKS: the workshop public key at /.well-known/jwks.json."
     )
 

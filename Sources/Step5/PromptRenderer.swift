@@ -14,9 +14,12 @@ enum PromptRenderer {
             }
             return rendered("A greeting for \(who)", "Please greet \(who) warmly, in one sentence.")
         case "help":
+            // Named from the catalogs, so the text grows with them.
+            let tools = ToolCatalog.definitions.compactMap { $0["name"]?.stringValue }
+            let prompts = PromptCatalog.definitions.compactMap { $0["name"]?.stringValue }
             return rendered(
                 "What this server offers",
-                "Explain what this MCP server offers: the tools echo and get_time, and the prompts greeting and help. "
+                "Explain what this MCP server offers: the tools \(spoken(tools)), and the prompts \(spoken(prompts)). "
                     + "Suggest one way to try each."
             )
         default:
@@ -34,6 +37,11 @@ enum PromptRenderer {
             strings[key] = string
         }
         return strings
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func spoken(_ names: [String]) -> String {
+        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     static func rendered(_ description: String, _ text: String) -> [String: JSONValue] {

@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 6 — Validation: every MCP request needs a valid bearer token.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step6",
+        commandName: ServerIdentity.label,
         abstract: "Step 6 — Validation: /mcp requires an RS256 access token issued for this server."
     )
 

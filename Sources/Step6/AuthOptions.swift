@@ -20,8 +20,8 @@ struct AuthOptions: ParsableArguments, Sendable {
         }
     }
 
-    init(issuer: String, acceptJWTType: Bool = false) {
-        self.issuer = issuer
-        self.acceptJWTType = acceptJWTType
+    /// The options as the command line would give them (the parser sets every option wrapper).
+    init(issuer: String, acceptJWTType: Bool = false) throws {
+        self = try Self.parse(["--issuer", issuer] + (acceptJWTType ? ["--accept-jwt-typ"] : []))
     }
 }

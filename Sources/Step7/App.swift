@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 7 — OAuth metadata: clients discover where to get a token.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step7",
+        commandName: ServerIdentity.label,
         abstract: "Step 7 — OAuth metadata: RFC 9728 protected resource metadata, and challenges that point to it."
     )
 

@@ -2,7 +2,8 @@
 enum ServerIdentity {
     static let name = "mcp-workshop"
     static let version = "1.0.0"
-    static let step = 7
-    static let title = "MCP Workshop — Step 7"
-    static let label = "Step7"
+    /// The module's name, `Step1` to `Step9`: a step's number is written in one place only, `Package.swift`.
+    static let label = String(#fileID.prefix { $0 != "/" })
+    static let step = Int(label.dropFirst("Step".count))!
+    static let title = "MCP Workshop — Step \(step)"
 }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 8 — Scopes and roles: each operation needs the right scopes.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step8",
+        commandName: ServerIdentity.label,
         abstract: "Step 8 — Scopes and roles: a policy table, 403 insufficient_scope, and lists filtered per caller."
     )
 

@@ -21,6 +21,9 @@ final class IssuerKeys: Sendable {
         var inFlight: Task<Bool, Never>?
     }
     private let fetched = Mutex<[String: Fetched]>([:])
+    /// Counts fetches that replaced keys, so that whatever older keys vouched for can be forgotten.
+    private let changes = Atomic<Int>(0)
+    var generation: Int { changes.load(ordering: .acquiring) }
 
     init(local: (issuer: String, keys: TrustedKeys)?, refetchInterval: Duration = .seconds(30), logger: Logger) {
         self.local = local
@@ -59,6 +62,7 @@ final class IssuerKeys: Sendable {
                 issuers[issuer]?.keys = keys
                 issuers[issuer]?.inFlight = nil
             }
+            changes.add(1, ordering: .releasing)
             logger.info("Fetched the issuer's signing keys", metadata: ["issuer": "\(issuer)", "kids": "\(keys.keys.sorted())"])
             return true
         } catch {

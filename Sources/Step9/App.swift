@@ -2,11 +2,11 @@ import ArgumentParser
 import Hummingbird
 import WorkshopSupport
 
-/// Step 9 — User-aware tools: tools act for the verified caller.
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
 @main
-struct App: AsyncParsableCommand {
+struct App: StepCommand {
     static let configuration = CommandConfiguration(
-        commandName: "Step9",
+        commandName: ServerIdentity.label,
         abstract: "Step 9 — User-aware tools: whoami and private notes, for the caller the token names."
     )
 

@@ -47,11 +47,10 @@ func buildRouter(
         router.get(RouterPath(stringLiteral: path)) { _, _ in metadata.response() }
         router.on(RouterPath(stringLiteral: path), method: .options) { _, _ in metadata.preflight() }
     }
-    let cache = VerifiedTokenCache(keys: issuerKeys)
     let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
     let mcp = router.group("/mcp")
         .add(middleware: OriginMiddleware(transport: transport))
-        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, cache: cache))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
     let policy = AccessPolicy(defaultRoles: auth.roles)
     MCPEndpoint(server: MCPServer(policy: policy, notes: notes), policy: policy, transport: transport, metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")

@@ -8,7 +8,6 @@ struct ProtectedResourceMetadata: Sendable {
     /// `mcp:admin`, is asked for by a 403 when an operation needs it (MCP security best
     /// practices, "Scope minimization").
     static let baselineScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
-    static let scopesSupported = baselineScopes
 
     /// The canonical URI of the MCP endpoint: the same value Step 6 requires in `aud`.
     let resource: String
@@ -31,7 +30,7 @@ struct ProtectedResourceMetadata: Sendable {
         [
             "resource": .string(resource),
             "authorization_servers": .array(authorizationServers.map { .string($0) }),
-            "scopes_supported": .array(Self.scopesSupported.map { .string($0) }),
+            "scopes_supported": .array(Self.baselineScopes.map { .string($0) }),
             "bearer_methods_supported": ["header"],
             "resource_name": .string(ServerIdentity.title),
         ]

@@ -11,6 +11,8 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 }
 
+// The servers read and write JSON with JSONParser and JSONWriter; this conformance is the oracle the
+// tests and the request fuzzer hold them to (JSONDecoder and JSONEncoder, which they replaced).
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -83,6 +85,7 @@ extension JSONValue {
         }
     }
 
+    /// Read by the tests (tool annotations); the servers look at no boolean yet.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil

@@ -89,7 +89,7 @@ struct SwiftSDKClientTests {
 
     @Test("with a token, the Swift SDK client connects to Step 6, lists tools and calls echo")
     func connectsToStepSixWithToken() async throws {
-        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: try AuthOptions(issuer: WorkshopDefaults.issuer))
         try await withClient(app, token: Self.token) { client, initialized in
             #expect(initialized.instructions?.contains("signed in as swift-sdk-user") == true)
             let (tools, _) = try await client.listTools()
@@ -101,7 +101,7 @@ struct SwiftSDKClientTests {
 
     @Test("without a token, the Swift SDK client cannot connect to Step 6")
     func refusedByStepSixWithoutToken() async throws {
-        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: AuthOptions(issuer: WorkshopDefaults.issuer))
+        let app = try Step6.buildApplication(Self.stepSixOptions, origins: Step6.OriginOptions(allowOrigin: []), keyFiles: Self.keys, auth: try AuthOptions(issuer: WorkshopDefaults.issuer))
         try await app.test(.live) { server in
             let port = try #require(server.port)
             let endpoint = try #require(URL(string: "http://127.0.0.1:\(port)/mcp"))

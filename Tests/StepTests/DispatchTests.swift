@@ -108,6 +108,19 @@ struct DispatchTests {
         }
     }
 
+    @Test("prompts/get help names every tool and prompt the caller can list", arguments: StepUnderTest.dispatchSteps)
+    func helpNamesWhatIsOffered(step: StepUnderTest) async throws {
+        try await step.test { client async throws in
+            let help = try await client.legacy("prompts/get", params: ["name": "help"])
+            let text = help.result?["messages"]?.arrayValue?.first?["content"]?["text"]?.stringValue ?? ""
+            for list in ["tools", "prompts"] {
+                let names = try await client.legacy("\(list)/list").result?[list]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+                #expect(!names.isEmpty)
+                for name in names { #expect(text.contains(name), "\(name) is missing from: \(text)") }
+            }
+        }
+    }
+
     @Test(
         "an unknown prompt, a missing or blank name, or non-string arguments are invalid params (-32602)",
         arguments: StepUnderTest.dispatchSteps, [

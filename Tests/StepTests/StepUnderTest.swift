@@ -71,7 +71,7 @@ enum StepUnderTest: Int, CaseIterable, CustomTestStringConvertible, Sendable {
         let origins = allowOrigins.flatMap { ["--allow-origin", $0] }
         switch self {
         case .step6:
-            let auth = Step6.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
+            let auth = try Step6.AuthOptions(issuer: issuer, acceptJWTType: acceptJWTType)
             return try await Step6.buildApplication(options, origins: try .parse(origins), keyFiles: keyFiles, auth: auth).test(.router, body)
         case .step7:
             let auth = try Step7.AuthOptions(issuers: issuers, acceptJWTType: acceptJWTType)

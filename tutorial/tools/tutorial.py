@@ -99,13 +99,13 @@ an hour later 13:00:00 (to the nearest minute; ISO times keep their offset, and 
 "(in 60 minutes)" after an ISO time is worded again for the shown time, by generate_token
 itself: generate_token --expires-in N says how it words N seconds, "valid for …"). JWTs become
 <token>, UUIDs <uuid>, and the key ids and RSA moduli of the session's key folder (from the
-server's /.well-known/jwks.json and $KEYS/jwks.json) become <kid> and <n> (<kid-2>, <n-2> for
-a second key; $ISSUER_KEYS's key is learnt from the issuer's /jwks.json). Where an issuer
-runs, its port becomes 9001 (9002 for issuer="other"), in URLs also when percent-encoded; the
-client ids it registers (read from its log) become <client-id>; and the client secrets,
-refresh tokens, authorization codes and PKCE challenges that commands print (as the JSON
-members client_secret and refresh_token, and as code=… and code_challenge=… in a URL or at
-the start of a line) become <client-secret>, <refresh-token>, <code> and <code-challenge>,
+server's /.well-known/jwks.json, and every jwks.json in $KEYS or a folder inside it) become
+<kid> and <n> (<kid-2>, <n-2> for a second key; $ISSUER_KEYS's key is learnt from the issuer's
+/jwks.json). Where an issuer runs, its port becomes 9001 (9002 for issuer="other"), in URLs
+also when percent-encoded; the client ids it registers (read from its log) become <client-id>;
+and the client secrets, refresh tokens, authorization codes and PKCE challenges that commands
+print (as the JSON members client_secret and refresh_token, and as code=… and code_challenge=…
+in a URL or at the start of a line) become <client-secret>, <refresh-token>, <code> and <code-challenge>,
 a second value of a kind <client-id-2>, and so on. A command that exits non-zero, or runs
 longer than 20 seconds, fails the run; servers are always stopped.
 

@@ -68,6 +68,7 @@ final class RequestHarness: Sendable {
     func run(_ input: [UInt8]) {
         let seed = FuzzRequestSeed(input, substitutions: substitutions)
         checkJSON(seed.body, input: input)
+        checkHeaderSyntax(seed.headers, input: input)
         resetNotes()
         let responder = buildRouter(
             options, origins: OriginOptions(allowOrigin: []), trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
@@ -104,6 +105,20 @@ final class RequestHarness: Sendable {
         }
         if let parsed, (try? JSONValue(parsing: parsed.encoded())) != parsed {
             fuzzFailure("JSONWriter wrote \(parsed.jsonText), which does not read back as the same value", input: input)
+        }
+    }
+
+    /// `HTTPSyntax` reads `Content-Type` and `Accept` in place, for speed; it must read them as the
+    /// obvious Foundation version does.
+    func checkHeaderSyntax(_ headers: HTTPFields, input: [UInt8]) {
+        let json = "application/json"
+        if let contentType = headers[.contentType],
+            HTTPSyntax.mediaType(of: contentType, is: json) != (HTTPSyntaxOracle.mediaType(contentType) == json)
+        {
+            fuzzFailure("HTTPSyntax and Foundation disagree on Content-Type \(contentType.debugDescription)", input: input)
+        }
+        if let accept = headers[.accept], HTTPSyntax.accept(accept, allows: json) != HTTPSyntaxOracle.accept(accept, allows: json) {
+            fuzzFailure("HTTPSyntax and Foundation disagree on Accept \(accept.debugDescription)", input: input)
         }
     }
 

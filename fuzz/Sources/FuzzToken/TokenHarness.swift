@@ -17,6 +17,8 @@ final class TokenHarness: Sendable {
     let verifiers: [AccessTokenVerifier]
     /// The policy as a step starts it by default: guest for a person whose token has no roles.
     let policy = AccessPolicy(defaultRoles: try! RoleOptions.parse([]))
+    /// Says what a refused token is told.
+    let middleware: BearerAuthMiddleware
     let signing: FuzzTokenSeed.Signing
     let issuer = "http://127.0.0.1:9/issuer"
     let audience = WorkshopDefaults.resource
@@ -29,6 +31,8 @@ final class TokenHarness: Sendable {
         let keys = IssuerKeys(local: (issuer, trusted), logger: logger)
         let (issuer, audience) = (issuer, audience)
         verifiers = [false, true].map { AccessTokenVerifier(keys: keys, issuers: [issuer], audience: audience, acceptJWTType: $0) }
+        let metadata = ProtectedResourceMetadata(baseURL: "http://127.0.0.1:9000", resourcePath: "/mcp", authorizationServers: [issuer])
+        middleware = BearerAuthMiddleware(verifier: verifiers[0], metadata: metadata)
         let kid = trusted.jwks[0].kid
         var substitutions = FuzzTokenSeed.claimSubstitutions(kid: kid, issuer: issuer, audience: audience, now: Self.now)
         for name in FuzzRequestSeed.callers.keys {
@@ -55,7 +59,18 @@ final class TokenHarness: Sendable {
                 check(caller, token: token, input: input)
             } catch {
                 blackHole(error.description)
+                checkExplanation(error, token: token, input: input)
             }
+        }
+    }
+
+    /// What a client is told about a refused token: RFC 6750 §3's characters for `error_description`
+    /// (printable ASCII but '"' and '\'), and nothing of the token.
+    func checkExplanation(_ rejection: AccessTokenVerifier.Rejection, token: String, input: [UInt8]) {
+        let explanation = middleware.explanation(rejection.kind)
+        let allowed = explanation.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }
+        if !allowed || (token.count > 8 && explanation.contains(token)) {
+            fuzzFailure("error_description \(explanation.debugDescription) for a refused token", input: input)
         }
     }
 

@@ -240,8 +240,9 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
                 check_tools(command)
                 command_started = time.time()
                 output = run_command(command, step.url, current, env_extra)
-                if keys and (keys / "jwks.json").is_file():
-                    key_names.learn((keys / "jwks.json").read_text(errors="replace"))
+                # A command may also make keys in a folder of its own inside $KEYS (a copy it rotates, say).
+                for jwks_file in sorted(keys.rglob("jwks.json")) if keys else []:
+                    key_names.learn(jwks_file.read_text(errors="replace"))
                 shown = "".join(c + "\n" for c in command.comments) + "$ " + command.text + "\n"
                 shown += output.rstrip("\n") + ("\n" if output.strip() else "")
                 # Read after every command of the run, so that each part shows only its own commands' lines.

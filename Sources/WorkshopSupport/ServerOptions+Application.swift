@@ -19,11 +19,16 @@ extension ServerOptions {
     /// Prints the start-up banner once the server is listening: a title, then one line per URL.
     public func announce(_ title: String, urls: [(label: String, path: String)]) -> @Sendable (any Channel) async -> Void {
         let lines = urls.map { "  \($0.label): \(baseURL)\($0.path)" }
-        let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let address = "http://\(listenAddress)"
         return { _ in
             print("\(title) listening on \(address)")
             lines.forEach { print($0) }
             fflush(nil)  // scripts read the banner through a pipe
         }
+    }
+
+    /// Where the server listens, as `host:port` (an IPv6 address in brackets, as in a URL).
+    public var listenAddress: String {
+        "\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"
     }
 }

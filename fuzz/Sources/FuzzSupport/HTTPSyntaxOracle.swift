@@ -1,0 +1,1 @@
+../../../Tests/StepTests/HTTPSyntaxOracle.swift
