@@ -44,6 +44,10 @@ on a line of its own (directives inside ``` fences are left alone):
       repository's keys/, in which the token desk has just created a key pair (generate_token
       keys, as an attendee does before starting Step 5); the commands find it in $KEYS, and the
       transcript shows it as $KEYS.
+      An attendee pastes the commands into a new terminal, where none of $BASE, $KEYS, $ISSUER
+      and $ISSUER_KEYS is set: check fails if a session uses one that no line before it in the
+      chapter exports (`export BASE=… KEYS=…`, at the chapter's top or where a section starts
+      its servers) and no command of its run assigns.
       issuer="yes" (Step 7 on) also runs the workshop issuer, .build/debug/generate_token serve,
       on a free port of its own, with the session's $KEYS and --resource naming the step's MCP
       endpoint; the step is started with --issuer naming it, and the commands run once the step

@@ -9,6 +9,7 @@ Modules, in the order a run uses them:
   sessions    runs a session's commands and captures what they print (and the pages screenshots show)
   normalise   makes a transcript the same on every run (ports, times, tokens, ids)
   render      turns a chapter source into the chapter, and checks its claims
+  variables   checks that a chapter sets the variables its commands use (a new terminal has none)
   screenshots the screenshot directive: a page's HTML as a capture, and its picture, rendered by Chromium
   cli         the commands: generate, check, test
 

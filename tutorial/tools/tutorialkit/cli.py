@@ -17,6 +17,7 @@ from .directives import Session, read_chapters, session_runs
 from .paths import CAPTURES, DIFFS, SOURCES, TUTORIAL, SCRIPT, TutorialError, rel
 from .render import broken_links, failed_assertions, render
 from .sessions import capture
+from .variables import unset_variables
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 
@@ -93,7 +94,8 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
         p for p in TUTORIAL.glob("*.md")
         if p.name not in generated_chapter_names and p.read_text(encoding="utf-8").startswith("<!-- generated from")
     ]
-    return Built(files, sorted(stale), warnings, failed_assertions(chapters, transcripts), pictures)
+    prose_problems = failed_assertions(chapters, transcripts) + unset_variables(chapters, session_runs(chapters))
+    return Built(files, sorted(stale), warnings, prose_problems, pictures)
 
 
 def _recapture(args) -> set[str] | None:
@@ -101,7 +103,8 @@ def _recapture(args) -> set[str] | None:
 
 
 def _report_contradictions(contradicted: list[str]) -> None:
-    print("The prose says something that the captures or files contradict (see its assert directives):\n")
+    print("The prose says something that the captures or files contradict (see its assert directives), or its "
+          "commands use a variable it never sets:\n")
     print("\n".join(contradicted))
 
 
