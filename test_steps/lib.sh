@@ -463,8 +463,6 @@ die_with_output() {
   exit 1
 }
 
-die_with_log() { die_with_output "$1" "${SERVER_OUT:-$SERVER_LOG}" "$SERVER_LOG"; }
-
 # fail EXPECTED ACTUAL — says what differed, shows the last exchange and the server's log, and exits.
 fail() {
   {
