@@ -232,7 +232,8 @@ struct HostileDocumentTests {
             host.serve("/slow.json", .init(body: Array(Harness.document(slow).encoded()), delay: .seconds(30)))
             host.serve("/other.json", document: Harness.document(other))
             host.serve("/third.json", .init(body: Array(Harness.document(host.url("/third.json")).encoded()), delay: .seconds(30)))
-            try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2 }) { issuer in
+            // The slow fetches must still be under way when the fourth client comes, on a loaded machine too.
+            try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2; $0.documents.timeout = .seconds(10) }) { issuer in
                 let first = Task { try await issuer.authorizationPage(slow) }
                 let second = Task { try await issuer.authorizationPage(slow) }
                 try await host.waitForRequest("/slow.json")
