@@ -6,7 +6,10 @@ let package = Package(
     name: "mcp-auth-workshop",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // One trait only: SwiftPM 6.3 writes enabled traits as -D flags in no fixed order, and two of them
+        // change the compile command at random between builds, so Hummingbird recompiled without cause.
+        // Nothing here uses ConfigurationSupport (swift-configuration); FullFoundation is kept as it was.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

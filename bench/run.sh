@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — what authentication costs in Step 9: throughput and latency of /health, a refused
 # request, authenticated tools/call in both protocol eras, and tools/list, measured with wrk against
-# a release build on loopback. Run bench/run.sh --help for the options.
+# a release build on loopback; with --introspection, Step 9 asks the workshop issuer about each token
+# (RFC 7662). Run bench/run.sh --help for the options.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,6 +15,7 @@ REPEATS="${BENCH_REPEATS:-3}"
 OUTPUT="${BENCH_OUTPUT:-}"
 NO_TARGETS="${BENCH_NO_TARGETS:-0}"
 LOG_LEVEL="${BENCH_LOG_LEVEL:-info}"
+INTROSPECTION="${BENCH_INTROSPECTION:-}"   # empty: Step 9 as it starts by default
 
 # The targets: authenticated tools/call keeps this share of /health's throughput, and so on.
 TARGET_RATIO=60        # percent, tools/call (2026-07-28) requests/s over /health requests/s
@@ -40,6 +42,12 @@ body); then wrk counts every answer with another status as an error. Each scenar
 then its timed runs, interleaved round by round (health and call-2026, whose ratio is a target,
 back to back, so that a machine that slows down mid-run hits both alike); the table shows medians.
 
+With --introspection SECONDS, the workshop issuer (generate_token serve) runs beside Step 9 with a
+clients file that allows Step 9 to introspect and gives a robot the client_credentials grant; Step 9
+trusts that issuer alone and runs with --introspection-client-id and --introspection-cache SECONDS
+(0: one call to the issuer per request), and the token is the robot's. What that costs is reported,
+not targeted: the targets are shown, never enforced (as with --no-targets).
+
 Targets: tools/call (2026-07-28) keeps >= ${TARGET_RATIO} % of /health's requests/s; p99 < $((TARGET_P99_US / 1000)) ms in every
 scenario but the forged token's (an attacker's latency is no target); the server's peak RSS stays
 < $((TARGET_RSS_KB / 1024)) MiB.
@@ -53,6 +61,8 @@ Options (environment variable in brackets):
   -o, --output FILE     also write the results to FILE: JSON if it ends in .json, else markdown
                         (BENCH_OUTPUT)
       --log-level L     the server's --log-level (BENCH_LOG_LEVEL, default info, as Step 9 ships)
+      --introspection S Step 9 in introspection mode, answers reused S seconds (0 to 60), beside the
+                        workshop issuer (BENCH_INTROSPECTION); off by default
       --no-targets      report the targets but exit 0 even if one is missed (BENCH_NO_TARGETS=1)
       --no-build        use the release binaries already built (BENCH_NO_BUILD=1); or set
                         BENCH_BIN_DIR to a folder holding Step9 and generate_token built elsewhere
@@ -60,7 +70,7 @@ Options (environment variable in brackets):
 
 Exit status: 0 when every answer was the expected one and every target is met (or --no-targets);
 1 otherwise. Needs swift, curl, wrk (installed with apt-get when missing and running as root),
-and jq for a .json output. Takes about 6 x (warm-up + repeats x duration) seconds after the build.
+and jq for a .json output (jq and openssl with --introspection). Takes about 6 x (warm-up + repeats x duration) seconds after the build.
 EOF
 }
 
@@ -75,6 +85,7 @@ while [[ $# -gt 0 ]]; do
     -r | --repeats) REPEATS="$(value "$@")"; shift 2 ;;
     -o | --output) OUTPUT="$(value "$@")"; shift 2 ;;
     --log-level) LOG_LEVEL="$(value "$@")"; shift 2 ;;
+    --introspection) INTROSPECTION="$(value "$@")"; shift 2 ;;
     --no-targets) NO_TARGETS=1; shift ;;
     --no-build) export BENCH_NO_BUILD=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -88,9 +99,15 @@ for setting in "connections:$CONNECTIONS:1" "threads:$THREADS:1" "duration:$DURA
     die "--$name must be a whole number >= $minimum, got '$number'"
   fi
 done
+if [[ -n "$INTROSPECTION" ]]; then
+  if ! [[ "$INTROSPECTION" =~ ^[0-9]+$ ]] || ((INTROSPECTION > 60)); then
+    die "--introspection must be a whole number of seconds from 0 to 60, got '$INTROSPECTION'"
+  fi
+  NO_TARGETS=1   # its cost is reported, not targeted
+fi
 ((THREADS <= CONNECTIONS)) || die "--threads ($THREADS) must not exceed --connections ($CONNECTIONS)"
 need curl awk
-if [[ "$OUTPUT" == *.json ]]; then need jq; fi
+if [[ "$OUTPUT" == *.json || -n "$INTROSPECTION" ]]; then need jq openssl; fi
 if [[ -n "$OUTPUT" ]]; then
   if ! { mkdir -p "$(dirname "$OUTPUT")" && touch "$OUTPUT"; } 2>/dev/null; then die "cannot write --output $OUTPUT"; fi
 fi
@@ -102,10 +119,41 @@ echo "== Step 9 benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 MACHINE="$(machine_description)"
 echo "$MACHINE"
 SETTINGS="$CONNECTIONS connections, $THREADS threads; ${WARMUP} s warm-up, then $REPEATS x ${DURATION} s per scenario (medians); server --log-level $LOG_LEVEL"
+if [[ -n "$INTROSPECTION" ]]; then
+  SETTINGS+="; introspection: answers reused ${INTROSPECTION} s"
+fi
 echo "Runs:    $SETTINGS"
 
-start_server 9 --log-level "$LOG_LEVEL"
-TOKEN="$(mint_token --scopes mcp:read,mcp:tools,mcp:prompts)"
+# start_introspecting_step9 — the workshop issuer on a free port, allowing Step 9 to introspect, and
+# Step 9 on the port its resource names, trusting that issuer alone, in introspection mode.
+start_introspecting_step9() {
+  local port clients="$WORK_DIR/clients.json" secret_file="$WORK_DIR/introspection.secret"
+  ROBOT_SECRET="$(openssl rand -hex 24)"
+  openssl rand -hex 24 >"$secret_file"
+  jq -n --rawfile rs "$secret_file" --arg robot "$ROBOT_SECRET" '{clients: [
+      {client_id: "workshop-mcp", client_secret: ($rs | rtrimstr("\n")), grant_types: [], introspection: true},
+      {client_id: "robot", client_secret: $robot, grant_types: ["client_credentials"], scope: "mcp:read mcp:tools"}]}' >"$clients"
+  port="$(free_port)"
+  start_issuer --clients-file "$clients" --resource "http://127.0.0.1:$port/mcp" --log-level warning
+  start_server --on-port "$port" 9 --log-level "$LOG_LEVEL" --keys-dir "$ISSUER_KEYS_DIR" --issuer "$ISSUER_URL" \
+    --introspection-client-id workshop-mcp --introspection-secret-file "$secret_file" --introspection-cache "$INTROSPECTION" \
+    || die "port $port was taken before Step 9 could bind it; run the script again"
+}
+
+# robot_token — the robot's access token for Step 9, by the client_credentials grant (RFC 6749 §4.4).
+robot_token() {
+  curl -sS --fail-with-body -u "robot:$ROBOT_SECRET" -d grant_type=client_credentials \
+    --data-urlencode "resource=$BASE_URL/mcp" "$ISSUER_URL/token" | jq -er .access_token \
+    || die "the issuer gave the robot no token"
+}
+
+if [[ -z "$INTROSPECTION" ]]; then
+  start_server 9 --log-level "$LOG_LEVEL"
+  TOKEN="$(mint_token --scopes mcp:read,mcp:tools,mcp:prompts)"
+else
+  start_introspecting_step9
+  TOKEN="$(robot_token)"
+fi
 # A forgery: this token's header and claims under the signature of another user's token.
 OTHER="$(mint_token --username bob --scopes mcp:read,mcp:tools,mcp:prompts)"
 FORGED="${TOKEN%.*}.${OTHER##*.}"

@@ -86,6 +86,9 @@ if ! swift build --build-tests; then
   exit 1
 fi
 
+# What an attendee does next (swift run StepN, then swift build) must not rebuild anything.
+stage "a build after a build compiles nothing" count_check_lines "$root/scripts/check-no-rebuild.sh" 2
+
 # Every suite is Swift Testing: without XCTest's empty runs, the output starts with the tests.
 stage "swift test" count_swift_tests swift test --skip-build --disable-xctest
 

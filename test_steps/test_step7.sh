@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Step 7 — OAuth metadata: RFC 9728 protected resource metadata at
 # /.well-known/oauth-protected-resource/mcp (and at the root well-known path) names the resource and
-# its authorization server; every 401 carries resource_metadata="…" and scope="…".
+# its authorization server; every 401 carries resource_metadata="…" and scope="…"; opt-in token
+# introspection (RFC 7662) refuses a token revoked at the issuer within seconds.
 # Checks: test_steps/checks/step1.sh … step7.sh, then what holds only at Step 7 (in this script).
 # Usage: test_steps/test_step7.sh   (builds .build/debug/Step7 and generate_token if they are missing)
 set -euo pipefail

@@ -10,7 +10,9 @@ func buildApplication(_ options: ServerOptions, origins: OriginOptions, keyFiles
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
-    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth)
+    let introspection = try auth.introspection.client(issuers: auth.issuers, logger: logger)
+    let router = buildRouter(
+        options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, introspection: introspection)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -24,15 +26,17 @@ func buildApplication(_ options: ServerOptions, origins: OriginOptions, keyFiles
         onServerRunning: { channel in
             await announce(channel)
             issuerKeys.prefetch(auth.issuers)
+            introspection?.check()
         },
         logger: logger
     )
 }
 
 /// Every route of this step, in one place.
-func buildRouter(_ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions)
-    -> Router<MCPRequestContext>
-{
+func buildRouter(
+    _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions,
+    introspection: TokenIntrospection? = nil
+) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
     router.get("/health") { _, _ in Health.current }
@@ -49,7 +53,7 @@ func buildRouter(_ options: ServerOptions, origins: OriginOptions, trustedKeys: 
     let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
     let mcp = router.group("/mcp")
         .add(middleware: OriginMiddleware(transport: transport))
-        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, introspection: introspection))
     MCPEndpoint(server: MCPServer(), transport: transport)
         .addRoutes(to: mcp, path: "")
     return router

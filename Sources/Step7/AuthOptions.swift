@@ -1,7 +1,8 @@
 import ArgumentParser
 import WorkshopSupport
 
-/// What this server trusts: which issuers, and how strictly the token type is checked.
+/// What this server trusts: which issuers, how strictly the token type is checked, and whether the
+/// issuer is asked about each token.
 struct AuthOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("issuer"),
@@ -16,6 +17,8 @@ struct AuthOptions: ParsableArguments, Sendable {
         help: "Also accept tokens typed 'JWT', for issuers that do not yet send 'at+jwt' (RFC 9068 §2.1)."
     )
     var acceptJWTType = false
+
+    @OptionGroup(title: "Token introspection (RFC 7662), off by default") var introspection: IntrospectionOptions
 
     init() {}
 

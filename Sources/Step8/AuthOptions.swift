@@ -18,6 +18,8 @@ struct AuthOptions: ParsableArguments, Sendable {
     )
     var acceptJWTType = false
 
+    @OptionGroup(title: "Token introspection (RFC 7662), off by default") var introspection: IntrospectionOptions
+
     @OptionGroup var roles: RoleOptions
 
     init() {}

@@ -12,6 +12,8 @@ struct BearerAuthMiddleware: RouterMiddleware {
     /// Tokens that passed, so that a client's next request with the same token is not verified again
     /// until the token expires (tutorial chapter 11).
     let verifiedTokens = VerifiedTokenCache<VerifiedToken>(expiry: \.expiresAt)
+    /// When set, the issuer is asked whether each token is still active (RFC 7662, tutorial chapter 10).
+    var introspection: TokenIntrospection? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -33,6 +35,18 @@ struct BearerAuthMiddleware: RouterMiddleware {
                 context.logger.info(
                     "401: token refused (generate_token decode shows what a token says)", metadata: ["reason": "\(rejection)"])
                 return challenge(error: explanation(rejection.kind))
+            }
+            // After the cache too: a signature verified earlier says nothing of a revocation since.
+            if let introspection, let verified = context.token {
+                switch await introspection.verdict(on: token, expiresAt: verified.expiresAt) {
+                case .active: break
+                case .inactive:
+                    context.logger.info("401: the issuer says the token is no longer active", metadata: ["sub": "\(verified.subject)"])
+                    return challenge(error: "The access token was revoked or is no longer active")
+                case .unavailable(let reason):
+                    context.logger.error("503: could not ask the issuer whether the token is active", metadata: ["reason": "\(reason)"])
+                    return TokenIntrospection.unavailable
+                }
             }
             return try await next(request, context)
         }

@@ -11,7 +11,10 @@ func buildApplication(
     // The key in keys/ is the workshop issuer's; every other issuer's keys come from its metadata.
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
     let notes = try await NotesStore.open(data, trusting: auth.issuers, logger: logger)
-    let router = buildRouter(options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes)
+    let introspection = try auth.introspection.client(issuers: auth.issuers, logger: logger)
+    let router = buildRouter(
+        options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes,
+        introspection: introspection)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -25,6 +28,7 @@ func buildApplication(
         onServerRunning: { channel in
             await announce(channel)
             issuerKeys.prefetch(auth.issuers)
+            introspection?.check()
         },
         logger: logger
     )
@@ -32,7 +36,8 @@ func buildApplication(
 
 /// Every route of this step, in one place.
 func buildRouter(
-    _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore
+    _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore,
+    introspection: TokenIntrospection? = nil
 ) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
@@ -50,7 +55,7 @@ func buildRouter(
     let transport = TransportGuard(publicURL: options.baseURL, allowedOrigins: origins.allowed)
     let mcp = router.group("/mcp")
         .add(middleware: OriginMiddleware(transport: transport))
-        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata))
+        .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, introspection: introspection))
     let policy = AccessPolicy(defaultRoles: auth.roles)
     MCPEndpoint(server: MCPServer(policy: policy, notes: notes), policy: policy, transport: transport, metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")

@@ -126,7 +126,7 @@ struct HostileDocumentTests {
         },
     ]
 
-    @Test("a hostile document or client_id URL is refused with a clear OAuth error, and other clients are served at once", arguments: cases)
+    @Test("a hostile document or client_id URL is refused with a clear OAuth error, and other clients are still served", arguments: cases)
     func refused(_ hostile: Case) async throws {
         try await DocumentHost.run(signedBy: hostile.signedBy) { host in
             let clientID = hostile.prepare(host)
@@ -143,12 +143,11 @@ struct HostileDocumentTests {
         }
     }
 
-    /// Another client, registered the RFC 7591 way, still gets its sign-in page at once.
+    /// Another client, registered the RFC 7591 way, still gets its sign-in page. (That a fetch in
+    /// progress delays no one is `slowDocumentDelaysNoOne`'s to show, by order of events, not by a clock.)
     static func expectOthersServed(_ issuer: IssuerHarness) async throws {
-        let started = ContinuousClock.now
         let client = try await issuer.client()
         #expect(try await issuer.authorizationPage(client.id).status == .ok)
-        #expect(ContinuousClock.now - started < .seconds(1))
     }
 
     @Test("a slow document delays no one else: another client signs in and gets its token while the fetch waits")
@@ -233,7 +232,8 @@ struct HostileDocumentTests {
             host.serve("/slow.json", .init(body: Array(Harness.document(slow).encoded()), delay: .seconds(30)))
             host.serve("/other.json", document: Harness.document(other))
             host.serve("/third.json", .init(body: Array(Harness.document(host.url("/third.json")).encoded()), delay: .seconds(30)))
-            try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2 }) { issuer in
+            // The slow fetches must still be under way when the fourth client comes, on a loaded machine too.
+            try await Harness.run(Harness.documentSettings { $0.documents.fetchesPerHost = 2; $0.documents.timeout = .seconds(10) }) { issuer in
                 let first = Task { try await issuer.authorizationPage(slow) }
                 let second = Task { try await issuer.authorizationPage(slow) }
                 try await host.waitForRequest("/slow.json")

@@ -15,11 +15,15 @@ struct OnlineIssuer: Sendable {
 
     let url: String
 
-    static func run<Value: Sendable>(_ body: @Sendable (OnlineIssuer) async throws -> Value) async throws -> Value {
+    /// Runs the issuer, its settings changed by `change` (say, clients from a clients file), while `body` runs.
+    static func run<Value: Sendable>(
+        change: (inout IssuerSettings) throws -> Void = { _ in }, _ body: @Sendable (OnlineIssuer) async throws -> Value
+    ) async throws -> Value {
         // The issuer's URL is in its metadata, so the port is chosen before the server starts.
         let port = try freePort()
         let issuer = OnlineIssuer(url: "http://127.0.0.1:\(port)")
-        let settings = IssuerSettings(issuer: issuer.url, resources: [WorkshopDefaults.resource, otherResource])
+        var settings = IssuerSettings(issuer: issuer.url, resources: [WorkshopDefaults.resource, otherResource])
+        try change(&settings)
         let router = buildIssuerRouter(settings: settings, desk: try TokenDesk.open(TestKeys.files))
         let (running, isRunning) = AsyncStream<Void>.makeStream()
         let app = Application(
@@ -37,17 +41,37 @@ struct OnlineIssuer: Sendable {
 
     /// A token for `resource` by the client_credentials grant (RFC 6749 §4.4), over real HTTP.
     func clientCredentialsToken(for resource: String) async throws -> String {
+        try await clientCredentialsToken(for: resource, client: try await confidentialClient())
+    }
+
+    /// A self-registered confidential client that may use the client_credentials grant.
+    func confidentialClient() async throws -> (id: String, secret: String) {
         let registration: JSONValue = [
             "token_endpoint_auth_method": "client_secret_post", "grant_types": ["client_credentials"], "scope": "mcp:read",
         ]
         let client = try await send("/register", contentType: "application/json", body: registration.jsonText)
-        let form = [
-            ("grant_type", "client_credentials"), ("client_id", client["client_id"]?.stringValue ?? ""),
-            ("client_secret", client["client_secret"]?.stringValue ?? ""), ("resource", resource),
-        ]
-        .map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return (client["client_id"]?.stringValue ?? "", client["client_secret"]?.stringValue ?? "")
+    }
+
+    func clientCredentialsToken(for resource: String, client: (id: String, secret: String)) async throws -> String {
+        let form = Self.form([("grant_type", "client_credentials"), ("client_id", client.id), ("client_secret", client.secret), ("resource", resource)])
         let reply = try await send("/token", contentType: "application/x-www-form-urlencoded", body: form)
         return reply["access_token"]?.stringValue ?? "none"
+    }
+
+    /// Revokes a token its client holds (RFC 7009 §2.1).
+    func revoke(_ token: String, by client: (id: String, secret: String)) async throws {
+        let form = Self.form([("token", token), ("client_id", client.id), ("client_secret", client.secret)])
+        var request = HTTPClientRequest(url: url + "/revoke")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: form))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        guard response.status == .ok else { throw IssuerHarness.HarnessError(description: "revocation answered \(response.status)") }
+    }
+
+    static func form(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
     }
 
     private func send(_ path: String, contentType: String, body: String) async throws -> JSONValue {

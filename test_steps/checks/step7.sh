@@ -2,14 +2,16 @@
 # (RFC 9728) at /.well-known/oauth-protected-resource/mcp and at the root well-known path names the
 # resource (its public URL's /mcp) and its authorization server (--issuer), readable from any web
 # page; every 401 points to it with resource_metadata="…" and asks for scope="…"; a token must come
-# from an issuer the server trusts, signed with that issuer's key.
+# from an issuer the server trusts, signed with that issuer's key; with --introspection-client-id
+# (RFC 7662) a token revoked at the issuer is refused within seconds.
 # Used by test_step7.sh and every later step's script (use_checks 7); the harness is ../lib.sh.
 # shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
 # checks_step7 BASE_URL — Step 7: RFC 9728 metadata tells a client which authorization server issues
 # tokens for /mcp, and every 401 points to it. Needs --log-level debug (as checks_step6).
-# Restarts the server with --public-url, then with --issuer, then with its own options again:
-# BASE_URL changes, so tokens minted before are no longer for this server.
+# Restarts the server with --public-url, then with --issuer, then in introspection mode beside a
+# workshop issuer it starts (and stops), then with its own options again: BASE_URL changes, so
+# tokens minted before are no longer for this server.
 # shellcheck disable=SC2016 # '$now' in the jq filters is jq's variable, not the shell's
 checks_step7() {
   BASE_URL=$1
@@ -122,11 +124,93 @@ checks_step7() {
     expect_token_refused "$bad_token"
     expect_log "401" "is not a trusted issuer"
 
+  checks_step7_introspection
+
   check "back with its own options, the server names $WORKSHOP_ISSUER and its own address again"
     restart_server_with
     send GET "$METADATA_PATH" ""
     expect_metadata "$BASE_URL/mcp" "$WORKSHOP_ISSUER"
 }
+
+# checks_step7_introspection — with --introspection-client-id (RFC 7662) a token revoked at the
+# issuer is refused within seconds, and when the issuer cannot be asked no token is accepted (503);
+# without it, the revoked token is accepted until it expires. Runs the workshop issuer with a clients
+# file that allows the step to introspect and gives a robot client_credentials, and restarts the
+# step trusting that issuer (its --public-url is the resource the issuer knows); stops the issuer.
+checks_step7_introspection() {
+  local resource_url="https://mcp.example.com" rs_secret robot_secret token fresh tries
+  local clients="$WORK_DIR/introspection.clients.json" secret_file="$WORK_DIR/introspection.secret"
+  rs_secret="$(openssl rand -hex 24)"
+  robot_secret="$(openssl rand -hex 24)"
+  printf '%s\n' "$rs_secret" >"$secret_file"
+  jq -n --arg rs "$rs_secret" --arg robot "$robot_secret" '{clients: [
+      {client_id: "workshop-mcp", client_secret: $rs, grant_types: [], introspection: true},
+      {client_id: "robot", client_secret: $robot, grant_types: ["client_credentials"], scope: "mcp:read"}]}' >"$clients"
+  start_issuer --clients-file "$clients" --resource "$resource_url/mcp" --keys-dir "$KEYS_DIR"
+  local introspect=(--public-url "$resource_url" --issuer "$ISSUER_URL" --introspection-client-id workshop-mcp
+    --introspection-secret-file "$secret_file" --introspection-cache 1)
+
+  check "with --introspection-client-id the step starts, finds the issuer's introspection endpoint and its client is accepted"
+    restart_server_with "${introspect[@]}"
+    expect_log "Token introspection is on" "$ISSUER_URL/introspect" "workshop-mcp"
+    token="$(step7_robot_token "$resource_url/mcp" "$robot_secret")" || exit 1
+    with_token "$token" post_mcp_legacy ping
+    expect_result
+
+  check "with --introspection-client-id a token revoked at the issuer is refused within seconds: 401 invalid_token"
+    step7_revoke "$token" "$robot_secret"
+    tries=0
+    while with_token "$token" post_mcp_legacy ping && [[ "$LAST_STATUS" == 200 ]] && ((tries < 40)); do
+      sleep 0.1
+      tries=$((tries + 1))
+    done
+    expect_token_refused "$token"
+    expect_challenge_attribute error_description "The access token was revoked or is no longer active"
+    expect_log "401: the issuer says the token is no longer active"
+    expect_no_log "$token"
+
+  check "without --introspection-client-id the same revoked token is accepted: nothing asks the issuer"
+    restart_server_with --public-url "$resource_url" --issuer "$ISSUER_URL"
+    with_token "$token" post_mcp_legacy ping
+    expect_result
+
+  check "with --introspection-client-id and the issuer stopped, a valid token is refused: 503 with Retry-After"
+    fresh="$(step7_robot_token "$resource_url/mcp" "$robot_secret")" || exit 1
+    restart_server_with "${introspect[@]}"
+    with_token "$fresh" post_mcp_legacy ping
+    expect_result
+    stop_process "$ISSUER_PID"
+    ISSUER_PID=""
+    sleep 1.2   # the step holds the issuer's keys, and no answer of the issuer older than --introspection-cache
+    with_token "$fresh" post_mcp_legacy ping
+    expect_status 503
+    expect_has_header Retry-After
+    expect_log "503: could not ask the issuer whether the token is active"
+
+  check "--introspection-client-id without a secret file or INTROSPECTION_CLIENT_SECRET: the step refuses to start and says how"
+    INTROSPECTION_CLIENT_SECRET="" start_server_expecting_exit --introspection-client-id workshop-mcp
+    expect_exit_failure
+    expect_log "--introspection-secret-file"
+}
+
+# step7_robot_token RESOURCE SECRET — an access token for RESOURCE from the issuer at ISSUER_URL, by
+# the client_credentials grant of the client "robot" (RFC 6749 §4.4).
+step7_robot_token() {
+  local BASE_URL="$ISSUER_URL"
+  send POST /token "grant_type=client_credentials&resource=$(jq -rn --arg value "$1" '$value | @uri')" \
+    "Content-Type: application/x-www-form-urlencoded" "$(step7_basic robot "$2")"
+  if [[ "$LAST_STATUS" != 200 ]]; then die "the issuer gave no token by client_credentials: HTTP $LAST_STATUS $LAST_BODY"; fi
+  jq -r .access_token <<<"$LAST_BODY"
+}
+
+# step7_revoke TOKEN SECRET — the robot revokes its TOKEN at the issuer (RFC 7009 §2.1).
+step7_revoke() {
+  local BASE_URL="$ISSUER_URL"
+  send POST /revoke "token=$1&token_type_hint=access_token" "Content-Type: application/x-www-form-urlencoded" "$(step7_basic robot "$2")"
+  if [[ "$LAST_STATUS" != 200 ]]; then die "the issuer did not revoke the token: HTTP $LAST_STATUS $LAST_BODY"; fi
+}
+
+step7_basic() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | openssl base64 -A)"; }
 
 # expect_metadata RESOURCE ISSUER — the last response is protected resource metadata (RFC 9728 §2)
 # for RESOURCE that names ISSUER as its one authorization server, and says no more than is true.

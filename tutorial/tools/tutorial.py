@@ -56,7 +56,8 @@ on a line of its own (directives inside ``` fences are left alone):
       its own (also created first), in $ISSUER_KEYS, and shown on another port (below). show-server="yes" then
       shows the issuer's command line and banner before the step's; show-issuer-log="yes"
       shows the issuer's own log lines, as "[issuer log] …", each after the command that
-      caused it (after the step's lines, if those are shown).
+      caused it (after the step's lines, if those are shown). issuer-args="--clients-file FILE"
+      gives the issuer more arguments (paths relative to the repository's root).
       client-site="yes" (with issuer="yes") also runs the client's own HTTPS site, for Client ID
       Metadata Documents (Tests/Interop/python/client_site.py): before the servers start, a
       throw-away CA and a certificate for 127.0.0.1 are made with openssl in the session's

@@ -17,7 +17,7 @@ ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
     "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues",
-                "client-site"},
+                "client-site", "issuer-args"},
     "assert": {"session", "file", "in", "contains", "lacks"},
     "screenshot": {"name", "session", "url", "alt"},
 }
@@ -45,6 +45,7 @@ class Session:
     show_issuer_log: bool = False
     continues: str | None = None
     client_site: bool = False  # the client's HTTPS site for metadata documents (clientsite)
+    issuer_args: list[str] = field(default_factory=list)  # more arguments for the issuer
 
 
 @dataclass
@@ -93,7 +94,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         raise TutorialError(f"{where}: a session needs name=\"lowercase-words\", got '{name}'")
     continues = attributes.get("continues")
     if continues is not None:
-        inherited = sorted({"step", "args", "issuer", "show-server", "client-site"} & attributes.keys())
+        inherited = sorted({"step", "args", "issuer", "show-server", "client-site", "issuer-args"} & attributes.keys())
         if inherited:
             raise TutorialError(f"{where}: session {name} continues {continues}, and takes "
                                 f"{', '.join(inherited)} from it; leave them out here")
@@ -128,6 +129,9 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
     if client_site and issuer != "yes":
         raise TutorialError(f"{where}: session {name}: client-site=\"yes\" needs issuer=\"yes\", which fetches "
                             "the documents")
+    issuer_args = shlex.split(attributes.get("issuer-args", ""))
+    if issuer_args and issuer == "no":
+        raise TutorialError(f"{where}: session {name}: issuer-args needs an issuer")
     return Session(
         name=name,
         step=int(attributes.get("step", "0")),
@@ -140,6 +144,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         show_issuer_log=show_issuer_log,
         continues=continues,
         client_site=client_site,
+        issuer_args=issuer_args,
     )
 
 
@@ -236,7 +241,7 @@ def session_runs(chapters: list[Chapter]) -> list[list[Session]]:
                                     f"{names[names.index(session.continues) + 1]}")
             root = run[0]
             session.step, session.args, session.issuer, session.show_server = root.step, root.args, root.issuer, False
-            session.client_site = root.client_site
+            session.client_site, session.issuer_args = root.client_site, root.issuer_args
             if session.show_issuer_log and root.issuer == "no":
                 raise TutorialError(f"{session.source}: session {session.name}: show-issuer-log=\"yes\" needs "
                                     f"an issuer on {root.name}")

@@ -208,7 +208,8 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             replacements[:0] = [(str(site.ca), "$CLIENT_SITE_CA")]
             replacements += site.shown_ports()
         try:
-            issuer, step = _start(session, scratch_path, keys, issuer_keys, site.issuer_options() if site else [])
+            issuer, step = _start(session, scratch_path, keys, issuer_keys,
+                                  [*(site.issuer_options() if site else []), *session.issuer_args])
         except BaseException:
             if site:
                 site.stop()
