@@ -58,6 +58,10 @@ on a line of its own (directives inside ``` fences are left alone):
       shows the issuer's own log lines, as "[issuer log] …", each after the command that
       caused it (after the step's lines, if those are shown). issuer-args="--clients-file FILE"
       gives the issuer more arguments (paths relative to the repository's root).
+      startup-log="sorted" waits until the step's log has been quiet for a second, then shows
+      its start-up lines sorted by their text: for a step whose start-up runs several tasks at
+      once (fetching the issuer's keys, checking token introspection), whose lines come in
+      either order.
       client-site="yes" (with issuer="yes") also runs the client's own HTTPS site, for Client ID
       Metadata Documents (Tests/Interop/python/client_site.py): before the servers start, a
       throw-away CA and a certificate for 127.0.0.1 are made with openssl in the session's

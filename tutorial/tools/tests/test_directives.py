@@ -36,6 +36,13 @@ class SessionTests(unittest.TestCase):
         with self.assertRaisesRegex(TutorialError, "show-log is"):
             chapter('<!-- session name="a" step="6" show-log="some"\nls\n-->\n')
 
+    def test_startup_log_sorted_is_accepted_and_anything_else_refused(self):
+        self.assertFalse(chapter('<!-- session name="a" step="7"\nls\n-->\n').sessions[0].sort_startup_log)
+        parsed = chapter('<!-- session name="a" step="7" startup-log="sorted"\nls\n-->\n')
+        self.assertTrue(parsed.sessions[0].sort_startup_log)
+        with self.assertRaisesRegex(TutorialError, "startup-log is"):
+            chapter('<!-- session name="a" step="7" startup-log="random"\nls\n-->\n')
+
     def test_mistakes_in_a_session_are_errors_that_say_where(self):
         cases = {
             '<!-- session name="Bad Name" step="1"\nls\n-->\n': "lowercase-words",

@@ -17,7 +17,7 @@ ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
     "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues",
-                "client-site", "issuer-args"},
+                "client-site", "issuer-args", "startup-log"},
     "assert": {"session", "file", "in", "contains", "lacks"},
     "screenshot": {"name", "session", "url", "alt"},
 }
@@ -46,6 +46,7 @@ class Session:
     continues: str | None = None
     client_site: bool = False  # the client's HTTPS site for metadata documents (clientsite)
     issuer_args: list[str] = field(default_factory=list)  # more arguments for the issuer
+    sort_startup_log: bool = False  # the step's start-up lines come from tasks running at once
 
 
 @dataclass
@@ -129,6 +130,9 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
     if client_site and issuer != "yes":
         raise TutorialError(f"{where}: session {name}: client-site=\"yes\" needs issuer=\"yes\", which fetches "
                             "the documents")
+    startup_log = attributes.get("startup-log", "as-logged")
+    if startup_log not in ("as-logged", "sorted"):
+        raise TutorialError(f"{where}: session {name}: startup-log is \"as-logged\" or \"sorted\", not \"{startup_log}\"")
     issuer_args = shlex.split(attributes.get("issuer-args", ""))
     if issuer_args and issuer == "no":
         raise TutorialError(f"{where}: session {name}: issuer-args needs an issuer")
@@ -145,6 +149,7 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         continues=continues,
         client_site=client_site,
         issuer_args=issuer_args,
+        sort_startup_log=startup_log == "sorted",
     )
 
 

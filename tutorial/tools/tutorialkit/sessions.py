@@ -84,17 +84,17 @@ class LogReader:
         self.offset = 0
         self.shown_as = shown_as
 
-    def new_lines(self) -> list[tuple[str, str]]:
+    def new_lines(self, quiet: float = 0.1) -> list[tuple[str, str]]:
         """(source, shown line) for each complete line written since the last call; waits until the
-        log has been quiet for 0.1s."""
-        deadline = time.monotonic() + 2
+        log has been quiet for `quiet` seconds (at most 2 s in all, or twice `quiet`)."""
+        deadline = time.monotonic() + max(2, 2 * quiet)
         size = -1
         while time.monotonic() < deadline:
             current = self.path.stat().st_size
             if current == size:
                 break
             size = current
-            time.sleep(0.1)
+            time.sleep(quiet)
         data = self.path.read_bytes()[self.offset:]
         complete = data[: data.rfind(b"\n") + 1]
         self.offset += len(complete)
@@ -225,7 +225,10 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
                 issuer_jwks = _fetch(f"{issuer.url}/jwks.json")
                 if issuer_jwks:
                     key_names.learn(issuer_jwks)
-            startup_log = server_log.new_lines() if shows_log else []
+            # Tasks that start together log in either order, and may still be talking to the issuer.
+            startup_log = server_log.new_lines(quiet=1 if session.sort_startup_log else 0.1) if shows_log else []
+            if session.sort_startup_log:
+                startup_log.sort(key=lambda line: line[1])
             issuer_log = LogReader(issuer.stderr, "issuer log") if issuer else None
             issuer_startup_log = issuer_log.new_lines() if issuer_log and shows_issuer_log else []
             if session.show_server:
