@@ -5,23 +5,29 @@ import Synchronization
 /// client sending the same token again is spared the signature verification (tutorial chapter 11).
 /// Keyed by the exact token, bounded, never used at or after the token's expiry, and emptied whenever
 /// the keys that verify tokens change, so that a withdrawn key stops vouching at once.
+///
+/// `@inlinable` and `@usableFromInline` are for speed alone: a generic type of another module is
+/// compiled once for every `Verified`, through indirections, unless its code is visible to the module
+/// that uses it, which then compiles a copy for its own `Verified`.
 public final class VerifiedTokenCache<Verified: Sendable>: Sendable {
     public let capacity: Int
     /// When a verified token stops being valid: its `exp`, with no leeway.
-    let expiry: @Sendable (Verified) -> Date
+    @usableFromInline let expiry: @Sendable (Verified) -> Date
 
-    private struct State {
-        var entries: [String: Verified] = [:]
+    @usableFromInline struct State {
+        @usableFromInline var entries: [String: Verified] = [:]
         /// The key generation the entries were verified with.
-        var keyGeneration = 0
+        @usableFromInline var keyGeneration = 0
+
+        @inlinable init(keyGeneration: Int = 0) { self.keyGeneration = keyGeneration }
 
         /// Newer keys: forget what older ones vouched for. Older ones (a request that read the
         /// generation before it moved) change nothing.
-        mutating func moveOn(to generation: Int) {
+        @inlinable mutating func moveOn(to generation: Int) {
             if generation > keyGeneration { self = State(keyGeneration: generation) }
         }
     }
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
 
     public init(capacity: Int = 1024, expiry: @escaping @Sendable (Verified) -> Date) {
         self.capacity = capacity
@@ -32,7 +38,7 @@ public final class VerifiedTokenCache<Verified: Sendable>: Sendable {
     /// succeeds. `keyGeneration` numbers the keys tokens are verified with, and only grows; when it moves
     /// on, whatever older keys vouched for is forgotten. It is read before `verify` runs, so that a token
     /// verified while the keys changed is not remembered.
-    public func verified(_ token: String, keyGeneration: Int = 0, now: Date = Date(), verify: () async throws -> Verified)
+    @inlinable public func verified(_ token: String, keyGeneration: Int = 0, now: Date = Date(), verify: () async throws -> Verified)
         async rethrows -> Verified
     {
         if let known = lookup(token, keyGeneration: keyGeneration, now: now) { return known }
@@ -42,7 +48,7 @@ public final class VerifiedTokenCache<Verified: Sendable>: Sendable {
     }
 
     /// What `token` was verified to say, if it was verified with keys of `keyGeneration` and has not expired.
-    public func lookup(_ token: String, keyGeneration: Int = 0, now: Date = Date()) -> Verified? {
+    @inlinable public func lookup(_ token: String, keyGeneration: Int = 0, now: Date = Date()) -> Verified? {
         state.withLock { state in
             state.moveOn(to: keyGeneration)
             guard state.keyGeneration == keyGeneration, let verified = state.entries[token] else { return nil }
@@ -55,7 +61,7 @@ public final class VerifiedTokenCache<Verified: Sendable>: Sendable {
     }
 
     /// Remembers a token verified with the keys of `keyGeneration`, unless newer keys have been seen since.
-    public func store(_ token: String, _ verified: Verified, keyGeneration: Int = 0, now: Date = Date()) {
+    @inlinable public func store(_ token: String, _ verified: Verified, keyGeneration: Int = 0, now: Date = Date()) {
         guard now < expiry(verified) else { return }
         state.withLock { state in
             state.moveOn(to: keyGeneration)
