@@ -44,6 +44,26 @@ let package = Package(
         step(7),
         step(8),
         step(9),
+        // Step 9 plus one capability (chapter 12): calling other APIs for the user without passing their token on.
+        step(9, name: "Delegation"),
+        .target(
+            name: "CalendarService",  // a second protected resource with its own audience, for the delegation chapter
+            dependencies: [
+                "WorkshopSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "CalendarAPI",  // the command line in front of CalendarService
+            dependencies: [
+                "WorkshopSupport", "CalendarService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "WorkshopIssuer",  // the token desk and the OAuth 2.1 authorization server of `generate_token serve`
             dependencies: [
@@ -73,6 +93,7 @@ let package = Package(
             name: "StepTests",
             dependencies: [
                 "WorkshopSupport", "Step1", "Step2", "Step3", "Step4", "Step5", "Step6", "Step7", "Step8", "Step9", "WorkshopIssuer",
+                "Delegation", "CalendarService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -101,9 +122,10 @@ let package = Package(
 )
 
 /// Every step is a complete server of its own: it depends on the plumbing, never on another step.
-func step(_ number: Int) -> Target {
+/// A server named otherwise is built as step `number` is, plus what its own lesson adds.
+func step(_ number: Int, name: String? = nil) -> Target {
     .executableTarget(
-        name: "Step\(number)",
+        name: name ?? "Step\(number)",
         dependencies: [
             "WorkshopSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Hummingbird
+import WorkshopSupport
+
+/// The command this step runs as: it reads the options, builds the application, and serves until stopped.
+@main
+struct App: StepCommand {
+    static let configuration = CommandConfiguration(
+        commandName: ServerIdentity.label,
+        abstract: "Step 9 + delegation — Calls other APIs for the user: token exchange, and account linking by URL elicitation."
+    )
+
+    @OptionGroup var options: ServerOptions
+    @OptionGroup var origins: OriginOptions
+    @OptionGroup var keys: KeyOptions
+    @OptionGroup var auth: AuthOptions
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        let app = try await buildApplication(options, origins: origins, keyFiles: keys.files, auth: auth, data: data)
+        try await app.runService()
+    }
+}
