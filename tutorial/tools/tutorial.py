@@ -84,7 +84,7 @@ on a line of its own (directives inside ``` fences are left alone):
                                  $PARTNER_CALENDAR, shown as http://127.0.0.1:9102
       ARGS (may be "") are more arguments for that service, as issuer-args are for the home
       issuer. The server gets --keys-dir $KEYS, --issuer $ISSUER, --data-dir $DATA_DIR (a fresh
-      folder, unless args name one) and, where its --help lists them, --calendar-url,
+      folder, unless args name one; the commands find it in $DATA_DIR too) and, where its --help lists them, --calendar-url,
       --partner-issuer and --partner-calendar-url naming the services that run. Write every
       argument with the default addresses (127.0.0.1:9000 the server, 9001 the home issuer, 9002,
       9100, 9102): they are rewritten to the real ports, and a JSON file of the repository that

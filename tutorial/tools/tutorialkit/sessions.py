@@ -203,7 +203,8 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             partner_keys = scratch_path / "partner-keys"
             env_extra["PARTNER_KEYS"] = str(partner_keys)
             placeholder(partner_keys, "PARTNER_KEYS", first=True)
-        if session.step == 0:
+        if session.step == 0:  # a server after the steps keeps its data in a folder of the run
+            env_extra["DATA_DIR"] = str(scratch_path / "data")
             placeholder(scratch_path / "data", "DATA_DIR")
         key_names, issued_names = KeyNames(), IssuedNames()
         own_source = session.program

@@ -11,7 +11,7 @@ from .directives import Chapter, Session
 
 # What the harness puts in a session's environment and an attendee must set by hand.
 TERMINAL_VARIABLES = ("BASE", "KEYS", "ISSUER", "ISSUER_KEYS", "PARTNER_ISSUER", "PARTNER_KEYS", "CALENDAR",
-                      "PARTNER_CALENDAR")
+                      "PARTNER_CALENDAR", "DATA_DIR")
 ASSIGNMENT = re.compile(r"(?:^|[\s;&|(])(?:export\s+|local\s+)?([A-Z_][A-Z0-9_]*)=")
 
 
