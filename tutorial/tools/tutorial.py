@@ -139,7 +139,9 @@ percent-encoded; the client ids it registers (read from its log) become <client-
 and the client secrets, refresh tokens, authorization codes and PKCE challenges that commands
 print (as the JSON members client_secret and refresh_token, and as code=… and code_challenge=…
 in a URL or at the start of a line) become <client-secret>, <refresh-token>, <code> and <code-challenge>,
-a second value of a kind <client-id-2>, and so on. A command that exits non-zero, or runs
+a second value of a kind <client-id-2>, and so on; so do a state=… (of 16 characters or more: a
+server's own, random) and the id of a URL elicitation (request=… in its link, and its
+elicitationId), as <state> and <request-id>. A command that exits non-zero, or runs
 longer than 20 seconds, fails the run; servers are always stopped.
 
 generate writes every generated file that changed and removes generated files that nothing

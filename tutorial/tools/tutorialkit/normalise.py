@@ -167,7 +167,8 @@ class KeyNames:
 
 class IssuedNames:
     """Placeholders for what the workshop issuer hands out at random: the client ids it registers
-    (read from its log), and the client secrets, refresh tokens and codes that commands print."""
+    (read from its log), and the client secrets, refresh tokens and codes that commands print;
+    also the random state and elicitation ids of an MCP server that is itself a client."""
 
     REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[WorkshopIssuer\] Registered a client$", re.MULTILINE)
     PRINTED = [
@@ -175,6 +176,11 @@ class IssuedNames:
         ("refresh-token", re.compile(r'"refresh_token"\s*:\s*"([^"\\]+)"')),
         ("code", re.compile(r"(?:^|[?&])code=([\w.~%-]+)", re.MULTILINE)),
         ("code-challenge", re.compile(r"(?:^|[?&])code_challenge=([\w.~%-]+)", re.MULTILINE)),
+        # A client's own random state (an MCP server that signs its users in elsewhere, chapter 12).
+        ("state", re.compile(r"(?:^|[?&])state=([\w.~%-]+)", re.MULTILINE)),
+        # The id of a URL elicitation, in its link's query and as its elicitationId (chapter 12).
+        ("request-id", re.compile(r"[?&]request=([\w.~%-]+)")),
+        ("request-id", re.compile(r'"elicitationId"\s*:\s*"([^"\\]+)"')),
     ]
     MIN_LENGTH = 16  # shorter values ("…" in a transcript that hides them) are not the issuer's
 
