@@ -126,7 +126,7 @@ check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, cl
     jwks_uri:/jwks.json introspection_endpoint:/introspect revocation_endpoint:/revoke; do
     expect_json ".${pair%%:*}" "$ISSUER${pair#*:}"
   done
-  expect_json '.scopes_supported' '["mcp:read","mcp:tools","mcp:prompts","mcp:admin"]'
+  expect_json '.scopes_supported' '["mcp:read","mcp:tools","mcp:prompts","mcp:admin","calendar:read"]'
   expect_json '.response_types_supported' '["code"]'
   expect_json '.grant_types_supported' '["authorization_code","refresh_token","client_credentials"]'
   expect_json '.code_challenge_methods_supported' '["S256"]'

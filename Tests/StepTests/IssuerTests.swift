@@ -28,7 +28,7 @@ struct IssuerTests {
             ] {
                 #expect(json[name] == .string(base + path), "\(name)")
             }
-            #expect(json["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"])
+            #expect(json["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin", "calendar:read"])
             #expect(json["response_types_supported"] == ["code"])
             #expect(json["response_modes_supported"] == ["query"])
             #expect(json["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"])
