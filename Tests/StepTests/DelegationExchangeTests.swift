@@ -92,9 +92,15 @@ struct DelegationExchangeTests {
 
     /// Serves `router` on `port` of 127.0.0.1 while `body` runs.
     static func serve<Value: Sendable>(_ router: Router<BasicRequestContext>, port: Int, _ body: @Sendable () async throws -> Value) async throws -> Value {
+        try await serve(router.buildResponder(), port: port, body)
+    }
+
+    static func serve<Value: Sendable, Responder: HTTPResponder>(_ responder: Responder, port: Int, _ body: @Sendable () async throws -> Value)
+        async throws -> Value where Responder.Context == BasicRequestContext
+    {
         let (running, isRunning) = AsyncStream<Void>.makeStream()
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), onServerRunning: { _ in isRunning.yield() },
+            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: port)), onServerRunning: { _ in isRunning.yield() },
             logger: ServerOptions(logLevel: .critical).makeLogger(label: "delegation-tests"))
         return try await withThrowingTaskGroup(of: Void.self, returning: Value.self) { group in
             group.addTask { try await app.run() }
@@ -131,17 +137,18 @@ struct DelegationExchangeTests {
         return ["--exchange-client-id", client.id, "--exchange-secret-file", file.path, "--calendar-url", calendarURL]
     }
 
-    /// The Delegation server in process, trusting `issuer` (with the test key), with `exchange` options.
+    /// The Delegation server in process, trusting `issuer` (with the test key, or the keys its metadata
+    /// names when `fetchKeys`), with `exchange` options.
     static func delegation(
         issuer: String, exchange: [String], logger: Logger = ServerOptions(logLevel: .critical).makeLogger(label: "delegation-tests"),
-        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        fetchKeys: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let auth = try Delegation.AuthOptions(issuer: issuer)
         let keys = try Delegation.TrustedKeys.load(from: TestKeys.files, logger: logger)
         let notes = try await Delegation.NotesStore.open(TestKeys.emptyFolder().directory.appendingPathComponent("notes.sqlite"), logger: logger)
         let calendar = try CalendarEventsTool(options: try .parse(exchange), issuers: auth.issuers, logger: logger)
         let router = Delegation.buildRouter(
-            StepUnderTest.options, origins: .init(allowOrigin: []), trustedKeys: keys, issuerKeys: .init(local: (issuer, keys), logger: logger),
+            StepUnderTest.options, origins: .init(allowOrigin: []), trustedKeys: keys, issuerKeys: .init(local: fetchKeys ? nil : (issuer, keys), logger: logger),
             auth: auth, notes: notes, calendar: calendar)
         try await Application(router: router, logger: logger).test(.router, body)
     }
