@@ -26,7 +26,8 @@ extension DelegationExchangeTests {
     /// The home issuer with `home.clients.json` (its calendar target moved to the test's calendar), alice
     /// signed in through its sign-in page, and a calendar that accepts what `workshop-delegation` exchanged.
     static func home(_ body: @Sendable (Home) async throws -> Void) async throws {
-        let issuerPort = try OnlineIssuer.freePort(), calendarPort = try OnlineIssuer.freePort()
+        let ports = try freePorts(2)
+        let issuerPort = ports[0], calendarPort = ports[1]
         let url = "http://127.0.0.1:\(issuerPort)", calendarURL = "http://127.0.0.1:\(calendarPort)/calendar"
         let file = try String(contentsOf: fixtures.appendingPathComponent("home.clients.json"), encoding: .utf8)
             .replacingOccurrences(of: ExchangeOptions.defaultCalendarURL, with: calendarURL)
@@ -39,7 +40,7 @@ extension DelegationExchangeTests {
         try await serve(issuer, port: issuerPort) {
             try await serve(CalendarService.buildRouter(calendar), port: calendarPort) {
                 // The same issuer, driven in process for the browser's part: one store, so its codes and tokens are the live one's.
-                try await Application(responder: issuer).test(.router) { client in
+                try await Application(responder: issuer, logger: ServerOptions(logLevel: .critical).makeLogger(label: "issuer-tests")).test(.router) { client in
                     let issuer = IssuerHarness(client: client, desk: desk)
                     try await body(Home(issuer: issuer, url: url, alice: try await signIn(issuer, url: url), calendarURL: calendarURL))
                 }
@@ -71,18 +72,24 @@ extension DelegationExchangeTests {
         ["--exchange-client-id", client.id, "--exchange-secret-file", fixtures.appendingPathComponent("delegation.secret").path]
     }
 
-    @Test("end to end: alice's calendar_events call is exchanged at the live issuer, and the calendar answers her events via the server")
+    @Test("end to end, both eras: alice's calendar_events call is exchanged at the live issuer, and the calendar answers her events via the server")
     func endToEnd() async throws {
         try await Self.home { home in
             let capture = LogCapture()
             try await Self.delegation(
                 issuer: home.url, exchange: Self.demoExchange + ["--calendar-url", home.calendarURL], logger: capture.logger, fetchKeys: true
             ) { client in
-                let result = try await BearerClient(client: client, token: home.alice.access).tool("calendar_events")
-                #expect(result["isError"] == false, "\(result)")
-                let calendar = result["structuredContent"]
-                #expect(calendar?["owner"] == ["issuer": .string(home.url), "subject": "alice"] && calendar?["via"] == .string(Self.client.id))
-                #expect(calendar?["events"]?.arrayValue?.compactMap { $0["title"]?.stringValue }.contains("Team stand-up") == true)
+                let alice = BearerClient(client: client, token: home.alice.access)
+                let legacy = try await alice.tool("calendar_events")
+                let modern = try await alice.modern("tools/call", params: ["name": "calendar_events", "arguments": [:]], name: "calendar_events").result
+                // The same answer in both protocol eras; 2026-07-28 adds that it is complete.
+                for result in [legacy, modern ?? .null] {
+                    #expect(result["isError"] == false, "\(result)")
+                    let calendar = result["structuredContent"]
+                    #expect(calendar?["owner"] == ["issuer": .string(home.url), "subject": "alice"] && calendar?["via"] == .string(Self.client.id))
+                    #expect(calendar?["events"]?.arrayValue?.compactMap { $0["title"]?.stringValue }.contains("Team stand-up") == true)
+                }
+                #expect(modern?["resultType"] == "complete")
             }
             #expect(!capture.lines.contains { $0.contains(home.alice.access) })
         }

@@ -103,11 +103,33 @@ struct DelegationExchangeTests {
             responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: port)), onServerRunning: { _ in isRunning.yield() },
             logger: ServerOptions(logLevel: .critical).makeLogger(label: "delegation-tests"))
         return try await withThrowingTaskGroup(of: Void.self, returning: Value.self) { group in
-            group.addTask { try await app.run() }
-            for await _ in running { break }
+            group.addTask {
+                // A server that cannot listen ends the wait below instead of leaving it hanging.
+                defer { isRunning.finish() }
+                try await app.run()
+            }
             defer { group.cancelAll() }
+            var listening = false
+            for await _ in running {
+                listening = true
+                break
+            }
+            guard listening else {
+                try await group.next()
+                throw IssuerHarness.HarnessError(description: "the test server on port \(port) stopped before it listened")
+            }
             return try await body()
         }
+    }
+
+    /// `count` distinct ports nobody listens on now.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var ports: [Int] = []
+        while ports.count < count {
+            let port = try OnlineIssuer.freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        return ports
     }
 
     /// The stub issuer and a calendar that trusts it and accepts tokens this server exchanged.
@@ -119,11 +141,12 @@ struct DelegationExchangeTests {
     static func world(
         _ answer: ExchangeIssuerStub.Answer = .exchange, allowedActors: [String] = [client.id], _ body: @Sendable (World) async throws -> Void
     ) async throws {
-        let issuer = ExchangeIssuerStub(url: "http://127.0.0.1:\(try OnlineIssuer.freePort())", answer: answer)
-        let calendarPort = try OnlineIssuer.freePort()
+        let ports = try freePorts(2)
+        let issuer = ExchangeIssuerStub(url: "http://127.0.0.1:\(ports[0])", answer: answer)
+        let calendarPort = ports[1]
         let settings = CalendarSettings(
             name: "home", baseURL: "http://127.0.0.1:\(calendarPort)", issuer: issuer.url, keys: [TestKeys.pair.publicKey], allowedActors: allowedActors)
-        try await serve(issuer.router, port: Int(issuer.url.split(separator: ":").last!)!) {
+        try await serve(issuer.router, port: ports[0]) {
             try await serve(CalendarService.buildRouter(settings), port: calendarPort) {
                 try await body(World(issuer: issuer, calendarURL: settings.resource))
             }
