@@ -63,7 +63,7 @@ extension TokenEndpoint {
             throw refused("resource and audience name different targets: send one of them, or the same URL in both.")
         }
         if resource != nil, URLComponents(string: target)?.scheme == nil || target.contains("#") {
-            throw refused("resource must be an absolute URL without a fragment (RFC 8707 §2).")
+            throw refused("resource must be an absolute URL without a fragment (RFC 8707, section 2).")
         }
         guard policy.targets[target] != nil else {
             throw refused("This client may not exchange tokens for that resource; it may for \(policy.targets.keys.sorted().joined(separator: ", ")).")
