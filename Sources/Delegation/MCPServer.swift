@@ -13,6 +13,8 @@ struct MCPServer: Sendable {
 
     let policy: AccessPolicy
     let notes: NotesStore
+    /// `calendar_events`, which reads the caller's calendar by token exchange (chapter 12).
+    var calendar = CalendarEventsTool.off
 
     func handle(_ request: JSONRPCRequest, era: ProtocolEra, caller: VerifiedToken?, logger: Logger)
         async throws(JSONRPCError) -> JSONValue
@@ -24,6 +26,7 @@ struct MCPServer: Sendable {
         case (.modern, "server/discover"): result = signedIn(discover(), caller)
         case (_, "tools/list"):
             let tools = UserTools.visible(policy.visibleTools(ToolCatalog.definitions, to: caller), to: caller)
+                .filter { CalendarEventsTool.isVisible($0, to: caller) }
             result = try list("tools", tools, request, era: era)
         case (_, "prompts/list"):
             result = try list("prompts", policy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
@@ -31,6 +34,8 @@ struct MCPServer: Sendable {
             let userTools = UserTools(notes: notes, policy: policy)
             if let userResult = await userTools.call(request.params, caller: caller) {
                 result = userResult
+            } else if let calendarResult = await calendar.call(request.params, caller: caller, logger: logger) {
+                result = calendarResult
             } else {
                 result = try ToolRunner.call(request.params)
             }
