@@ -15,9 +15,12 @@ struct App: StepCommand {
     @OptionGroup var keys: KeyOptions
     @OptionGroup var auth: AuthOptions
     @OptionGroup var data: DataOptions
+    @OptionGroup(title: "Token exchange at the workshop issuer (RFC 8693)") var exchange: ExchangeOptions
+    @OptionGroup(title: "Account linking with a partner service (URL elicitation)") var partner: PartnerOptions
 
     func run() async throws {
-        let app = try await buildApplication(options, origins: origins, keyFiles: keys.files, auth: auth, data: data)
+        let app = try await buildApplication(
+            options, origins: origins, keyFiles: keys.files, auth: auth, data: data, exchange: exchange, partner: partner)
         try await app.runService()
     }
 }
