@@ -30,7 +30,25 @@ struct LinkWorld: Sendable {
 
     /// Starts everything, runs `body`, stops everything. Partner tokens live `partnerTokenLifetime` seconds.
     static func run(
-        partnerTokenLifetime: Int = 300, _ body: @Sendable (LinkWorld) async throws -> Void
+        partnerTokenLifetime: Int = 300, logger: Logger? = nil, _ body: @Sendable (LinkWorld) async throws -> Void
+    ) async throws {
+        // A port found free may be taken (by an outgoing connection, say) before the server binds it: try others.
+        for attempt in 1... {
+            do {
+                return try await runOnce(partnerTokenLifetime: partnerTokenLifetime, logger: logger, body)
+            } catch is NotStarted where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// A server of the world could not listen on the port chosen for it; nothing of the test has run.
+    struct NotStarted: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func runOnce(
+        partnerTokenLifetime: Int, logger: Logger?, _ body: @Sendable (LinkWorld) async throws -> Void
     ) async throws {
         let port = try OnlineIssuer.freePort()
         let base = "http://127.0.0.1:\(port)"
@@ -54,17 +72,19 @@ struct LinkWorld: Sendable {
             }) { partner in
                 calendar.trust(partner.url)
                 let clock = MovableClock()
-                let (linking, notes) = try await Self.linking(base: base, home: home, partner: partner, calendar: calendar, clock: clock)
+                let (linking, notes) = try await Self.linking(
+                    base: base, home: home, partner: partner, calendar: calendar, clock: clock, logger: logger)
                 let world = LinkWorld(
                     base: base, home: home, partner: partner, calendar: calendar, linking: linking, notes: notes, clock: clock)
-                try await world.serve(port: port) { try await body(world) }
+                try await world.serve(port: port, logger: logger) { try await body(world) }
             }
             try await calendar.stop()
         }
     }
 
-    static func linking(base: String, home: OnlineIssuer, partner: OnlineIssuer, calendar: PartnerCalendar, clock: MovableClock)
-        async throws -> (AccountLinking, NotesStore)
+    static func linking(
+        base: String, home: OnlineIssuer, partner: OnlineIssuer, calendar: PartnerCalendar, clock: MovableClock, logger: Logger?
+    ) async throws -> (AccountLinking, NotesStore)
     {
         let folder = TestKeys.emptyFolder().directory
         let secrets = folder.appendingPathExtension("secrets")
@@ -79,7 +99,7 @@ struct LinkWorld: Sendable {
             secrets.appendingPathComponent("partner").path, "--partner-calendar-url", calendar.url,
         ])
         let data = DataOptions(dataDirectory: folder.path)
-        let logger = ServerOptions(logLevel: .critical).makeLogger(label: "link-tests")
+        let logger = logger ?? ServerOptions(logLevel: .critical).makeLogger(label: "link-tests")
         let notes = try await NotesStore.open(data, trusting: [home.url], logger: logger)
         var linking = try await AccountLinking.open(
             partner: partnerOptions, exchange: exchange, data: data, notes: notes, baseURL: base,
@@ -101,9 +121,17 @@ struct LinkWorld: Sendable {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in isRunning.yield() }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            for await _ in running { break }
+            group.addTask {
+                defer { isRunning.finish() }
+                try await app.run()
+            }
+            var started = false
+            for await _ in running {
+                started = true
+                break
+            }
             defer { group.cancelAll() }
+            guard started else { throw NotStarted(description: "the Delegation server did not start on port \(port)") }
             try await body()
         }
     }
@@ -198,9 +226,17 @@ final class PartnerCalendar: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in isRunning.yield() }, logger: ServerOptions(logLevel: .critical).makeLogger(label: "calendar"))
-        let task = Task { try await app.run() }
+        let task = Task {
+            defer { isRunning.finish() }
+            try await app.run()
+        }
         calendar.state.withLock { $0.stop = { task.cancel() } }
-        for await _ in running { break }
+        var started = false
+        for await _ in running {
+            started = true
+            break
+        }
+        guard started else { throw LinkWorld.NotStarted(description: "the partner calendar did not start on port \(port)") }
         return calendar
     }
 

@@ -19,7 +19,8 @@ struct AccountLinkTests {
 
     @Test("2025-11-25: -32042 with a URL; the user links in the browser; the retried call reads the partner calendar")
     func legacyEraLinksAndRetries() async throws {
-        try await LinkWorld.run { world in
+        let capture = LogCapture()
+        try await LinkWorld.run(logger: capture.logger) { world in
             let token = world.token("alice")
             try await world.initialize(token: token)
             let first = try await world.legacyCall(Self.tool, token: token)
@@ -36,6 +37,12 @@ struct AccountLinkTests {
             // The caller's token went to no one but this server: the partner saw only its own tokens.
             #expect(!world.calendar.seenTokens.contains(token))
             #expect(world.calendar.seenTokens.allSatisfy { IssuerHarness.claims($0)["iss"] == .string(world.partner.url) })
+            // The log tells the story without a handle, a code or a token in it.
+            let stored = try #require(try await world.linking.store.tokens(for: world.owner("alice")))
+            let request = try #require(URLComponents(string: url)?.queryItems?.first?.value)
+            let secrets = [token, request, stored.accessToken, stored.refreshToken ?? "-", "code=", "state="]
+            #expect(capture.lines.contains { $0.contains("Account linked") }, "\(capture.lines)")
+            #expect(!capture.lines.contains { line in secrets.contains { line.contains($0) } }, "\(capture.lines)")
         }
     }
 
@@ -208,6 +215,9 @@ struct AccountLinkTests {
             let url = try #require(LinkWorld.elicitedURL(try await world.modernCall(Self.tool, token: world.token("alice"))))
             let atSignedIn = try await browser.open(url, signingInAs: ["alice"], stopBefore: "/link/signed-in")
             let signedIn = try #require(atSignedIn.location)
+            // A handle is good for its own step only: the sign-in's state is no partner callback.
+            let misplaced = signedIn.replacingOccurrences(of: "/link/signed-in", with: "/link/callback")
+            #expect(try await browser.get(misplaced).status == 400)
             let atCallback = try await browser.open(signedIn, signingInAs: ["alice"], stopBefore: "/link/callback")
             let callback = try #require(atCallback.location)
             #expect(try await browser.get(callback).text.contains("Account linked"))
@@ -215,6 +225,22 @@ struct AccountLinkTests {
                 let page = try await browser.get(replayed)
                 #expect(page.status == 400 && page.text.contains("already used"), "\(page.status) \(page.text)")
             }
+        }
+    }
+
+    @Test("a partner answer naming another issuer (RFC 9207 iss) is refused")
+    func answerFromAnotherIssuerIsRefused() async throws {
+        try await LinkWorld.run { world in
+            let browser = LinkBrowser()
+            let url = try #require(LinkWorld.elicitedURL(try await world.modernCall(Self.tool, token: world.token("alice"))))
+            let atCallback = try await browser.open(url, signingInAs: ["alice", "alice"], stopBefore: "/link/callback")
+            let location = try #require(atCallback.location)
+            var callback = try #require(URLComponents(string: location))
+            #expect(callback.queryItems?.contains { $0.name == "iss" && $0.value == world.partner.url } == true)
+            callback.queryItems = callback.queryItems?.map { $0.name == "iss" ? URLQueryItem(name: "iss", value: world.home.url) : $0 }
+            let page = try await browser.get(callback.string!)
+            #expect(page.status == 400 && !page.text.contains("Account linked"), "\(page.status) \(page.text)")
+            #expect(try await world.linking.store.tokens(for: world.owner("alice")) == nil)
         }
     }
 

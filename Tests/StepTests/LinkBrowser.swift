@@ -16,11 +16,10 @@ final class LinkBrowser: Sendable {
         var isSignInPage: Bool { status == 200 && text.contains(#"name="csrf_token""#) }
     }
 
-    private let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    /// One client for every browser, never shut down (as `HTTPClient.shared`): each browser's state is its cookies.
+    private static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     /// Cookies by origin: name → (value, path).
     private let jar = Mutex<[String: [String: (value: String, path: String)]]>([:])
-
-    deinit { try? client.syncShutdown() }
 
     func cookie(_ name: String, at url: String) -> String? {
         jar.withLock { $0[Self.origin(url)]?[name]?.value }
@@ -74,7 +73,7 @@ final class LinkBrowser: Sendable {
             request.headers.add(name: "Origin", value: Self.origin(url))
             request.body = .bytes(ByteBuffer(string: OnlineIssuer.form(form)))
         }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await Self.client.execute(request, timeout: .seconds(10))
         for header in response.headers[canonicalForm: "Set-Cookie"] { remember(String(header), from: url) }
         let body = try await response.body.collect(upTo: 1 << 20)
         return Page(url: url, status: response.status.code, headers: response.headers, text: String(buffer: body))
