@@ -13,7 +13,7 @@ struct AccountLinking: Sendable {
     /// A token this close to its expiry is refreshed before use.
     static let refreshMargin: TimeInterval = 30
 
-    var partner: Partner?
+    let partner: Partner?
     /// This server's client at the home issuer, which signs the browser in on the link page.
     let home: ClientSecret?
     let baseURL: String

@@ -58,5 +58,5 @@ struct Partner: Sendable {
     let client: ClientSecret
     let calendarURL: String
     /// What the server asks the partner for: reading the user's calendar, nothing more.
-    var scope = "calendar:read"
+    let scope = "calendar:read"
 }

@@ -6,22 +6,23 @@ import NIOCore
 import Synchronization
 import WorkshopSupport
 
+@testable import CalendarService
 @testable import Delegation
 @testable import WorkshopIssuer
 
 /// The account-link world on loopback: the workshop issuer (home), a second workshop issuer (the partner),
-/// a stand-in for the partner's calendar API, and the Delegation server, each live on its own port.
+/// the partner's calendar (CalendarService, trusting the partner issuer), and the Delegation server, each
+/// live on its own port.
 struct LinkWorld: Sendable {
     static let clientID = "workshop-delegation"
     static let homeSecret = "home-secret-of-the-delegation-server-for-tests"
     static let partnerSecret = "partner-secret-of-the-delegation-server-for-tests"
-    /// What the partner grants: `calendar:read` once the issuer knows it, until then a scope it has.
-    static let partnerScope = ScopeList.supported.contains("calendar:read") ? "calendar:read" : "mcp:read"
 
     let base: String
     let home: OnlineIssuer
     let partner: OnlineIssuer
-    let calendar: PartnerCalendar
+    /// The partner calendar's resource identifier.
+    let calendar: String
     let linking: AccountLinking
     let notes: NotesStore
     let clock: MovableClock
@@ -56,34 +57,40 @@ struct LinkWorld: Sendable {
             {"clients": [{"client_id": "\(clientID)", "client_secret": "\(homeSecret)", "token_endpoint_auth_method": "client_secret_basic",
               "redirect_uris": ["\(base)/link/signed-in"], "grant_types": ["authorization_code"], "scope": "mcp:read"}]}
             """
+        let calendarPort = try OnlineIssuer.freePort()
+        let calendar = "http://127.0.0.1:\(calendarPort)\(CalendarSettings.resourcePath)"
         try await OnlineIssuer.run(change: { settings in
             settings = IssuerSettings(issuer: settings.issuer, resources: settings.resources + [base + "/mcp"])
             settings.clients = try ClientsFile.parse(Data(homeClients.utf8), now: TokenForge.now(), source: "test")
         }) { home in
-            let calendar = try await PartnerCalendar.start()
             let partnerClients = """
                 {"clients": [{"client_id": "\(clientID)", "client_secret": "\(partnerSecret)", "token_endpoint_auth_method": "client_secret_basic",
                   "redirect_uris": ["\(base)/link/callback"], "grant_types": ["authorization_code", "refresh_token"],
-                  "scope": "\(partnerScope)"}]}
+                  "scope": "calendar:read"}]}
                 """
             try await OnlineIssuer.run(change: { settings in
-                settings = IssuerSettings(issuer: settings.issuer, resources: [calendar.url], tokenLifetime: partnerTokenLifetime)
+                settings = IssuerSettings(issuer: settings.issuer, resources: [calendar], tokenLifetime: partnerTokenLifetime)
                 settings.clients = try ClientsFile.parse(Data(partnerClients.utf8), now: TokenForge.now(), source: "test")
             }) { partner in
-                calendar.trust(partner.url)
-                let clock = MovableClock()
-                let (linking, notes) = try await Self.linking(
-                    base: base, home: home, partner: partner, calendar: calendar, clock: clock, logger: logger)
-                let world = LinkWorld(
-                    base: base, home: home, partner: partner, calendar: calendar, linking: linking, notes: notes, clock: clock)
-                try await world.serve(port: port, logger: logger) { try await body(world) }
+                // The partner's own calendar: it trusts the partner issuer alone (which signs with the test keys).
+                let settings = CalendarSettings(
+                    name: "partner", baseURL: "http://127.0.0.1:\(calendarPort)", issuer: partner.url,
+                    keys: [TestKeys.pair.publicKey])
+                let quiet = ServerOptions(logLevel: .critical).makeLogger(label: "partner-calendar")
+                try await listen(port: calendarPort, logger: quiet, CalendarService.buildRouter(settings)) {
+                    let clock = MovableClock()
+                    let (linking, notes) = try await Self.linking(
+                        base: base, home: home, partner: partner, calendar: calendar, clock: clock, logger: logger)
+                    let world = LinkWorld(
+                        base: base, home: home, partner: partner, calendar: calendar, linking: linking, notes: notes, clock: clock)
+                    try await world.serve(port: port, logger: logger) { try await body(world) }
+                }
             }
-            try await calendar.stop()
         }
     }
 
     static func linking(
-        base: String, home: OnlineIssuer, partner: OnlineIssuer, calendar: PartnerCalendar, clock: MovableClock, logger: Logger?
+        base: String, home: OnlineIssuer, partner: OnlineIssuer, calendar: String, clock: MovableClock, logger: Logger?
     ) async throws -> (AccountLinking, NotesStore)
     {
         let folder = TestKeys.emptyFolder().directory
@@ -96,15 +103,14 @@ struct LinkWorld: Sendable {
         ])
         let partnerOptions = try PartnerOptions.parse([
             "--partner-issuer", partner.url, "--partner-client-id", clientID, "--partner-secret-file",
-            secrets.appendingPathComponent("partner").path, "--partner-calendar-url", calendar.url,
+            secrets.appendingPathComponent("partner").path, "--partner-calendar-url", calendar,
         ])
         let data = DataOptions(dataDirectory: folder.path)
         let logger = logger ?? ServerOptions(logLevel: .critical).makeLogger(label: "link-tests")
         let notes = try await NotesStore.open(data, trusting: [home.url], logger: logger)
-        var linking = try await AccountLinking.open(
+        let linking = try await AccountLinking.open(
             partner: partnerOptions, exchange: exchange, data: data, notes: notes, baseURL: base,
             pending: PendingLinks(now: { clock.now }), logger: logger)
-        linking.partner?.scope = partnerScope
         return (linking, notes)
     }
 
@@ -116,6 +122,13 @@ struct LinkWorld: Sendable {
             ServerOptions(host: "127.0.0.1", port: port, logLevel: .critical), origins: try .parse([]), trustedKeys: trustedKeys,
             issuerKeys: IssuerKeys(local: nil, logger: logger), auth: try Delegation.AuthOptions(issuer: home.url),
             notes: notes, linking: linking)
+        try await Self.listen(port: port, logger: logger, router, body)
+    }
+
+    /// Runs `router` on `port` while `body` runs; a server that cannot listen there throws `NotStarted`.
+    static func listen<Context: RequestContext>(
+        port: Int, logger: Logger, _ router: Router<Context>, _ body: @Sendable () async throws -> Void
+    ) async throws where Context.Source == ApplicationRequestContextSource {
         let (running, isRunning) = AsyncStream<Void>.makeStream()
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
@@ -131,7 +144,7 @@ struct LinkWorld: Sendable {
                 break
             }
             defer { group.cancelAll() }
-            guard started else { throw NotStarted(description: "the Delegation server did not start on port \(port)") }
+            guard started else { throw NotStarted(description: "nothing could listen on port \(port)") }
             try await body()
         }
     }
@@ -197,65 +210,4 @@ final class MovableClock: Sendable {
     private let offset = Mutex<TimeInterval>(0)
     var now: Date { Date() + offset.withLock { $0 } }
     func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
-}
-
-/// Stands in for the partner's calendar API: it answers `GET /calendar/events` for a token of the partner
-/// issuer whose audience is this calendar, and remembers every bearer token it was shown.
-final class PartnerCalendar: Sendable {
-    struct State {
-        var port = 0
-        var issuer = ""
-        var seen: [String] = []
-        var refuseEveryToken = false
-        var stop: (@Sendable () -> Void)?
-    }
-    let state = Mutex(State())
-    var url: String { "http://127.0.0.1:\(state.withLock(\.port))/calendar" }
-    var seenTokens: [String] { state.withLock(\.seen) }
-
-    func trust(_ issuer: String) { state.withLock { $0.issuer = issuer } }
-    func refuseEveryToken() { state.withLock { $0.refuseEveryToken = true } }
-
-    static func start() async throws -> PartnerCalendar {
-        let calendar = PartnerCalendar()
-        let port = try OnlineIssuer.freePort()
-        calendar.state.withLock { $0.port = port }
-        let router = Router()
-        router.get("/calendar/events") { request, _ in calendar.answer(request.headers[.authorization] ?? "") }
-        let (running, isRunning) = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in isRunning.yield() }, logger: ServerOptions(logLevel: .critical).makeLogger(label: "calendar"))
-        let task = Task {
-            defer { isRunning.finish() }
-            try await app.run()
-        }
-        calendar.state.withLock { $0.stop = { task.cancel() } }
-        var started = false
-        for await _ in running {
-            started = true
-            break
-        }
-        guard started else { throw LinkWorld.NotStarted(description: "the partner calendar did not start on port \(port)") }
-        return calendar
-    }
-
-    func stop() async throws { state.withLock { $0.stop }?() }
-
-    func answer(_ authorization: String) -> Response {
-        let token = authorization.hasPrefix("Bearer ") ? String(authorization.dropFirst(7)) : ""
-        let (issuer, refuse) = state.withLock { state in
-            state.seen.append(token)
-            return (state.issuer, state.refuseEveryToken)
-        }
-        let claims = IssuerHarness.claims(token)
-        guard !refuse, claims["iss"] == .string(issuer), claims["aud"] == .string(url), let subject = claims["sub"]?.stringValue else {
-            return Response(status: .unauthorized, headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
-        }
-        let body: JSONValue = [
-            "calendar": "partner", "owner": ["issuer": .string(issuer), "subject": .string(subject)],
-            "events": [["title": .string("Partner review with \(subject)"), "start": "2026-12-07T09:00:00Z"]], "via": .null,
-        ]
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(data: body.encoded())))
-    }
 }
