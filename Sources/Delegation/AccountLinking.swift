@@ -33,9 +33,15 @@ struct AccountLinking: Sendable {
     ) async throws -> AccountLinking {
         let store = try await AccountLinkStore.open(notes: notes, keyFile: data.folder.appendingPathComponent("link.key"), logger: logger)
         let elicitation = URLElicitation(baseURL: baseURL, pending: pending, stateKey: URLElicitation.stateKey(from: store.key))
-        return AccountLinking(
+        let linking = AccountLinking(
             partner: try partner.partner(), home: try exchange.credentials(), baseURL: baseURL, store: store, pending: pending,
             elicitation: elicitation, logger: logger)
+        if let configured = linking.partner {
+            logger.info(
+                "Account linking is on", metadata: ["partner": "\(configured.issuer)", "calendar": "\(configured.calendarURL)", "pages": "\(baseURL)/link"])
+            if linking.home == nil { logger.warning("Account linking needs --exchange-client-id too: the link page signs the user in with it") }
+        }
+        return linking
     }
 
     /// The owner's partner calendar, through their link; nil when there is no link the partner still honours.

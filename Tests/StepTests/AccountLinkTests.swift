@@ -197,6 +197,10 @@ struct AccountLinkTests {
             let url = try #require(LinkWorld.elicitedURL(try await world.modernCall(Self.tool, token: world.token("alice"))))
             let first = try await LinkBrowser().get(url)
             #expect(first.status == 302)
+            // The browser binding: unreadable to scripts, sent back on the issuers' redirects, only to /link.
+            let cookie = first.headers.first(name: "Set-Cookie") ?? ""
+            #expect(cookie.hasPrefix("\(PendingLinks.cookieName)=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            #expect(cookie.contains("Path=/link"))
             let second = try await LinkBrowser().get(url)
             #expect(second.status == 400 && second.text.contains("already used"), "\(second.status) \(second.text)")
         }
@@ -261,6 +265,19 @@ struct AccountLinkTests {
             let bobs = try await world.modernCall(Self.tool, token: world.token("bob"))
             #expect(bobs["result"]?["resultType"] == "input_required", "\(bobs)")
         }
+    }
+
+    @Test("the link key is created readable by its owner alone; a key file of the wrong size stops the start")
+    func linkKeyIsPrivate() throws {
+        let folder = TestKeys.emptyFolder().directory
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("link.key")
+        let key = try LinkKey.load(file)
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try LinkKey.load(file) == key, "a second start reads the same key")
+        try Data("short".utf8).write(to: file)
+        #expect(throws: LinkKey.Problem.self) { try LinkKey.load(file) }
     }
 
     @Test("a machine caller sees no partner tools and gets a tool error that says why")
