@@ -33,8 +33,13 @@ struct AccountLinking: Sendable {
     ) async throws -> AccountLinking {
         let store = try await AccountLinkStore.open(notes: notes, keyFile: data.folder.appendingPathComponent("link.key"), logger: logger)
         let elicitation = URLElicitation(baseURL: baseURL, pending: pending, stateKey: URLElicitation.stateKey(from: store.key))
+        // The link page signs the browser in with the exchange client: one confidential client at the home issuer.
+        var home: ClientSecret? = nil
+        if let clientID = exchange.clientID {
+            home = ClientSecret(clientID: clientID, secret: try exchange.secret(environment: ProcessInfo.processInfo.environment))
+        }
         let linking = AccountLinking(
-            partner: try partner.partner(), home: try exchange.credentials(), baseURL: baseURL, store: store, pending: pending,
+            partner: try partner.partner(), home: home, baseURL: baseURL, store: store, pending: pending,
             elicitation: elicitation, logger: logger)
         if let configured = linking.partner {
             logger.info(

@@ -15,8 +15,8 @@ struct App: StepCommand {
     @OptionGroup var keys: KeyOptions
     @OptionGroup var auth: AuthOptions
     @OptionGroup var data: DataOptions
-    @OptionGroup(title: "Token exchange at the workshop issuer (RFC 8693)") var exchange: ExchangeOptions
-    @OptionGroup(title: "Account linking with a partner service (URL elicitation)") var partner: PartnerOptions
+    @OptionGroup(title: "Token exchange for calendar_events (RFC 8693), off by default") var exchange: ExchangeOptions
+    @OptionGroup(title: "Account linking with a partner service (URL elicitation), off by default") var partner: PartnerOptions
 
     func run() async throws {
         let app = try await buildApplication(

@@ -40,10 +40,19 @@ struct ExchangeOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// The client id and its secret, or nil when no client id is given.
-    func credentials(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientSecret.Problem) -> ClientSecret? {
-        guard let clientID else { return nil }
-        return try ClientSecret.read(
-            clientID: clientID, file: secretFile, variable: Self.secretVariable, option: "--exchange", environment: environment)
+    /// Why the client's secret cannot be read, and what to do about it.
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The client secret: the file's first line, or the environment variable.
+    func secret(environment: [String: String]) throws(Problem) -> String {
+        do throws(ClientSecret.Problem) {
+            return try ClientSecret.read(
+                clientID: clientID ?? "", file: secretFile, variable: Self.secretVariable, option: "--exchange", environment: environment
+            ).secret
+        } catch {
+            throw Problem(description: error.description)
+        }
     }
 }
