@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import WorkshopSupport
 
 /// Tools that use the person's linked account at the partner. The partner's tokens never leave this
