@@ -5,7 +5,8 @@ import WorkshopSupport
 /// Asks the user to open a page of this server, in each era's form (MCP client/elicitation, "URL Mode
 /// Elicitation Requests"): 2025-11-25 answers the call with a URLElicitationRequiredError (-32042);
 /// 2026-07-28 with an input_required result (basic/patterns/mrtr) whose requestState is sealed, bound to
-/// the caller, the tool and ten minutes. Only a client that declared URL elicitation is asked.
+/// the person and the client (elicitation "Security Considerations"), the tool and ten minutes. Only a
+/// client that declared URL elicitation is asked.
 struct URLElicitation: Sendable {
     static let requiredCode = -32042
     static let inputKey = "link"
@@ -50,12 +51,13 @@ struct URLElicitation: Sendable {
     }
 
     /// The action the user took on the retried request's elicitation, when its requestState is genuine.
-    /// State that does not open, or was issued to someone else, for another tool or too long ago, is refused
+    /// State that does not open, or was issued to someone else or another client, for another tool or too long ago, is refused
     /// (MCP basic/patterns/mrtr: requestState is attacker-controlled input).
     func retryAction(_ params: [String: JSONValue], caller: VerifiedToken, tool: String) throws(JSONRPCError) -> String? {
         guard let state = params["requestState"] else { return nil }
         guard let text = state.stringValue, let payload = openState(text),
-            payload["iss"] == .string(caller.issuer), payload["sub"] == .string(caller.subject), payload["tool"] == .string(tool),
+            payload["iss"] == .string(caller.issuer), payload["sub"] == .string(caller.subject),
+            payload["client_id"] == .string(caller.clientID ?? ""), payload["tool"] == .string(tool),
             let expiry = payload["exp"]?.intValue, Date().timeIntervalSince1970 < Double(expiry)
         else {
             throw .invalidParams("requestState was not issued to you for this tool, or has expired: call the tool again without it.")
@@ -65,7 +67,7 @@ struct URLElicitation: Sendable {
 
     func sealState(for caller: VerifiedToken, tool: String) -> String {
         let payload: JSONValue = [
-            "iss": .string(caller.issuer), "sub": .string(caller.subject), "tool": .string(tool),
+            "iss": .string(caller.issuer), "sub": .string(caller.subject), "client_id": .string(caller.clientID ?? ""), "tool": .string(tool),
             "exp": .int(Int(Date().timeIntervalSince1970 + PendingLinks.lifetime)),
         ]
         let sealed = try! AES.GCM.seal(payload.encoded(), using: stateKey, authenticating: Data("requestState".utf8))

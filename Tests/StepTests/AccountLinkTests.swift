@@ -69,6 +69,9 @@ struct AccountLinkTests {
             #expect(bobs["error"]?["code"]?.intValue == -32602, "\(bobs)")
             let altered = try await world.modernCall(Self.tool, token: token, retry: ["requestState": .string("x" + (state.stringValue ?? ""))])
             #expect(altered["error"]?["code"]?.intValue == -32602)
+            let otherClient = try await world.modernCall(
+                Self.tool, token: world.token("alice", clientID: "another-client"), retry: ["requestState": state])
+            #expect(otherClient["error"]?["code"]?.intValue == -32602, "\(otherClient)")
         }
     }
 
