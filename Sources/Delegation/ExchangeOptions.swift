@@ -4,7 +4,8 @@ import Logging
 import WorkshopSupport
 
 /// As which client of the issuer this server exchanges a caller's token for one the calendar API
-/// accepts (RFC 8693), and where that API is. Off unless a client id is given.
+/// accepts (RFC 8693), and where that API is. Off unless a client id is given. The account-link page
+/// signs the browser in as the same client.
 struct ExchangeOptions: ParsableArguments, Sendable {
     /// Where the secret comes from when no file is named: the environment, because a command line is
     /// visible to every user of the machine (`ps`).
