@@ -39,7 +39,8 @@ HELP_TIMEOUT = 20  # seconds for `StepN --help` and `generate_token keys`
 
 _checked: set[str] = set()
 # Where a program's sources are, when not in Sources/<product>; WorkshopSupport counts for all.
-SOURCE_FOLDERS = {"generate_token": ["generate_token", "Sources/WorkshopIssuer"]}
+SOURCE_FOLDERS = {"generate_token": ["generate_token", "Sources/WorkshopIssuer"],
+                  "CalendarAPI": ["Sources/CalendarAPI", "Sources/CalendarService"]}
 
 
 def _newest_source(folders: list[Path]) -> float:
