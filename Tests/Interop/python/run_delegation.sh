@@ -49,6 +49,7 @@ if ! missing="$("$python" "$here/browser.py" check 2>&1)"; then
 fi
 
 make_work_dir delegation
+# shellcheck disable=SC2119 # no options of its own
 start_delegation_servers
 mkdir -p "$root/.build/delegation"
 
