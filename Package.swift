@@ -50,6 +50,7 @@ let package = Package(
             name: "CalendarService",  // a second protected resource with its own audience, for the delegation chapter
             dependencies: [
                 "WorkshopSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -62,6 +63,7 @@ let package = Package(
             dependencies: [
                 "WorkshopSupport", "CalendarService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .target(

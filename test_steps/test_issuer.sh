@@ -126,9 +126,9 @@ check "RFC 8414 metadata: the issuer, its endpoints, PKCE S256, RFC 9207 iss, cl
     jwks_uri:/jwks.json introspection_endpoint:/introspect revocation_endpoint:/revoke; do
     expect_json ".${pair%%:*}" "$ISSUER${pair#*:}"
   done
-  expect_json '.scopes_supported' '["mcp:read","mcp:tools","mcp:prompts","mcp:admin"]'
+  expect_json '.scopes_supported' '["mcp:read","mcp:tools","mcp:prompts","mcp:admin","calendar:read"]'
   expect_json '.response_types_supported' '["code"]'
-  expect_json '.grant_types_supported' '["authorization_code","refresh_token","client_credentials"]'
+  expect_json '.grant_types_supported' '["authorization_code","refresh_token","client_credentials","urn:ietf:params:oauth:grant-type:token-exchange"]'
   expect_json '.code_challenge_methods_supported' '["S256"]'
   expect_json '.token_endpoint_auth_methods_supported' '["none","client_secret_basic","client_secret_post","private_key_jwt"]'
   expect_json '.token_endpoint_auth_signing_alg_values_supported' '["RS256","ES256"]'

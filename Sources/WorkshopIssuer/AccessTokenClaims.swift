@@ -24,17 +24,20 @@ public struct AccessTokenClaims: Sendable {
     public let expiresAt: Int
     public let jti: String
     public let user: User?
+    /// The client acting for the subject, for a token issued by token exchange: the `act` claim (RFC 8693 §4.1).
+    public let actor: String?
 
     public init(
         issuer: String, subject: String, audience: String, clientID: String, scopes: [String], issuedAt: Int, expiresAt: Int,
-        jti: String, user: User?
+        jti: String, user: User?, actor: String? = nil
     ) {
         (self.issuer, self.subject, self.audience, self.clientID) = (issuer, subject, audience, clientID)
         (self.scopes, self.issuedAt, self.expiresAt, self.jti, self.user) = (scopes, issuedAt, expiresAt, jti, user)
+        self.actor = actor
     }
 
-    /// The claim set: iss, sub, aud, exp, iat, nbf, jti, client_id and scope (a space-separated string);
-    /// NumericDates are whole seconds.
+    /// The claim set: iss, sub, aud, exp, iat, nbf, jti, client_id and scope (a space-separated string),
+    /// and `act` when a client acts for the subject; NumericDates are whole seconds.
     public var json: JSONValue {
         var claims: [String: JSONValue] = [
             "iss": .string(issuer), "sub": .string(subject), "aud": .string(audience),
@@ -45,6 +48,7 @@ public struct AccessTokenClaims: Sendable {
             claims["roles"] = .array(user.roles.map { .string($0) })
             claims["preferred_username"] = .string(user.name)
         }
+        if let actor { claims["act"] = ["sub": .string(actor)] }
         return .object(claims)
     }
 }

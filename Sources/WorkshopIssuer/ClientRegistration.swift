@@ -47,17 +47,19 @@ struct ClientRegistration {
         guard ["web", "native"].contains(applicationType) else { throw invalid("application_type must be web or native.") }
         // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code.
         let grantTypes = try strings("grant_types") ?? ["authorization_code"]
-        // A configured resource server may use no grant at all: it only introspects or revokes.
-        guard preconfigured || !grantTypes.isEmpty, grantTypes.allSatisfy(Self.grantTypes.contains) else {
-            throw invalid("grant_types may hold only authorization_code, refresh_token and client_credentials.")
+        // A configured resource server may use no grant at all: it only introspects or revokes. Only the
+        // operator may let a client exchange its users' tokens (RFC 8693): that says for which audiences.
+        let allowed = Self.grantTypes + (preconfigured ? [TokenExchangePolicy.grantType] : [])
+        guard preconfigured || !grantTypes.isEmpty, grantTypes.allSatisfy(allowed.contains) else {
+            throw invalid("grant_types may hold only \(allowed.dropLast().joined(separator: ", ")) and \(allowed.last!).")
         }
         let usesCode = grantTypes.contains("authorization_code")
         let responseTypes = try strings("response_types") ?? (usesCode ? ["code"] : [])
         guard responseTypes == (usesCode ? ["code"] : []) else {
             throw invalid("response_types must be [code] with authorization_code and empty without it (RFC 7591 §2.1).")
         }
-        if grantTypes.contains("client_credentials"), authMethod == .none {
-            throw invalid("client_credentials needs a confidential client: a token_endpoint_auth_method other than none.")
+        for grant in ["client_credentials", TokenExchangePolicy.grantType] where grantTypes.contains(grant) && authMethod == .none {
+            throw invalid("\(grant) needs a confidential client: a token_endpoint_auth_method other than none.")
         }
         let redirectURIs = try strings("redirect_uris") ?? []
         if usesCode, redirectURIs.isEmpty {

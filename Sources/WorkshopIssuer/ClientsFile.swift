@@ -3,12 +3,13 @@ import WorkshopSupport
 
 /// The clients the operator configures with `generate_token serve --clients-file FILE`: a JSON document
 /// `{"clients": [ … ]}`, each client its RFC 7591 metadata plus `client_id`, `client_secret` for a
-/// confidential one, and `"introspection": true` for a resource server allowed to introspect tokens.
+/// confidential one, `"introspection": true` for a resource server allowed to introspect tokens, and
+/// `"token_exchange"` for one that may exchange its users' tokens (RFC 8693, `TokenExchangePolicy`).
 /// Unlike a self-registered client, such a client may hold `mcp:admin`.
 enum ClientsFile {
     static let members: Set<String> = [
         "client_id", "client_secret", "client_name", "token_endpoint_auth_method", "redirect_uris", "grant_types",
-        "response_types", "scope", "introspection",
+        "response_types", "scope", "introspection", "token_exchange",
     ]
     static let minimumSecretLength = 32
     static let maxClients = 100
@@ -64,6 +65,14 @@ enum ClientsFile {
             case true where client.isConfidential: client.mayIntrospect = true
             case true: throw fail("introspection needs a confidential client: one with a client_secret (RFC 7662 §2.1).")
             default: throw fail("introspection must be true or false.")
+            }
+            let grant = TokenExchangePolicy.grantType
+            switch (metadata["token_exchange"], client.allows(grant: grant)) {
+            case (nil, false): break
+            case (nil, true): throw fail("grant_types lists \(grant), so add a token_exchange member saying what it may exchange (generate_token serve --help).")
+            case (_?, false): throw fail("token_exchange needs \(grant) in grant_types.")
+            case (let policy?, true):
+                do throws(Failure) { client.tokenExchange = try TokenExchangePolicy(policy) } catch { throw fail(error.description) }
             }
             clients.append(client)
         }

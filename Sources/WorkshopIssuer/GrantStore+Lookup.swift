@@ -16,6 +16,14 @@ extension GrantStore {
         return true
     }
 
+    /// Records a token issued by exchange (RFC 8693) under the grant of its subject token, when that has one:
+    /// revoking the grant (RFC 7009 §2.1) then revokes what was obtained with it too.
+    func record(exchanged jti: String, clientID: String, subjectJTI: String, expiresAt: Int) throws(OAuthError) {
+        guard let grantID = accessTokens[subjectJTI]?.grantID else { return }
+        try makeRoom(for: clientID, accessTokens: 1)
+        add(access: AccessRecord(clientID: clientID, grantID: grantID, expiresAt: expiresAt), jti: jti)
+    }
+
     /// Revokes a refresh token and its grant (RFC 7009 §2.1). Nil when it is not live; false when it is another client's.
     func revoke(refreshToken value: String, by clientID: String) -> Bool? {
         guard let grantID = refreshTokens[value], let grant = grants[grantID] else { return nil }

@@ -27,7 +27,7 @@ struct IssuerMetadata: Sendable {
             "scopes_supported": .array(ScopeList.supported.map { .string($0) }),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", .string(TokenExchangePolicy.grantType)],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": .array(clientMethods),
             "token_endpoint_auth_signing_alg_values_supported": .array(ClientKeySet.algorithms.map { .string($0) }),

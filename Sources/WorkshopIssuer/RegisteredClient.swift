@@ -32,6 +32,8 @@ struct RegisteredClient: Sendable {
     var preconfigured = false
     /// A resource server the operator allows to introspect tokens (RFC 7662 §4); never a self-registered client.
     var mayIntrospect = false
+    /// What it may get by token exchange (RFC 8693); never for a self-registered client.
+    var tokenExchange: TokenExchangePolicy?
     /// For a client known by its metadata document: the document, whose host vouches for it.
     var document: ClientMetadataDocument?
     /// The OpenID Connect `application_type` it registered with, `web` unless it said `native`.

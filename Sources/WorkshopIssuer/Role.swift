@@ -6,9 +6,9 @@ public enum Role: String, CaseIterable, Sendable {
     /// `mcp:admin` implies the other three at Step 8; only an administrator may hold it.
     public var scopes: [String] {
         switch self {
-        case .admin: ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"]
-        case .user: ["mcp:read", "mcp:tools", "mcp:prompts"]
-        case .guest: ["mcp:read"]
+        case .admin: ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin", "calendar:read"]
+        case .user: ["mcp:read", "mcp:tools", "mcp:prompts", "calendar:read"]
+        case .guest: ["mcp:read", "calendar:read"]
         }
     }
 

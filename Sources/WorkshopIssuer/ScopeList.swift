@@ -1,7 +1,7 @@
 /// Scope strings: space-separated scope tokens (RFC 6749 §3.3), limited to the scopes this issuer knows.
 public enum ScopeList {
     /// Every scope this issuer knows (RFC 8414 `scopes_supported`), in the order it lists them.
-    public static let supported = ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"]
+    public static let supported = ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin", "calendar:read"]
     /// The ceiling of a client that registered no scope: what an ordinary user may hold, never `mcp:admin`.
     public static let defaultClientScopes = ["mcp:read", "mcp:tools", "mcp:prompts"]
 

@@ -1,7 +1,8 @@
 import Hummingbird
 import WorkshopSupport
 
-/// `POST /token` (RFC 6749 §3.2): authorization_code with PKCE, refresh_token with rotation, client_credentials.
+/// `POST /token` (RFC 6749 §3.2): authorization_code with PKCE, refresh_token with rotation, client_credentials,
+/// and token exchange (RFC 8693).
 /// Answers are JSON and never cached (§5.1); errors follow §5.2 and the log says why.
 struct TokenEndpoint: Sendable {
     let settings: IssuerSettings
@@ -23,7 +24,11 @@ struct TokenEndpoint: Sendable {
             case "authorization_code": issued = try await exchangeCode(form, client: client)
             case "refresh_token": issued = try await refresh(form, client: client)
             case "client_credentials": issued = try await clientCredentials(form, client: client)
-            default: throw OAuthError(OAuthError.unsupportedGrantType, "Supported grant types: authorization_code, refresh_token, client_credentials.")
+            case TokenExchangePolicy.grantType: return try await exchangeToken(form, client: client, context: context)
+            default:
+                throw OAuthError(
+                    OAuthError.unsupportedGrantType,
+                    "Supported grant types: authorization_code, refresh_token, client_credentials, \(TokenExchangePolicy.grantType).")
             }
             let body = try minter.response(for: issued)
             await registry.gotToken(client.id)

@@ -42,13 +42,18 @@ struct IssuerHarness: Sendable {
         return settings
     }
 
+    /// In process, or `live` over real HTTP on a free loopback port (the issuer still calls itself `issuer`);
+    /// its log goes to `log` when given.
     static func run<Value: Sendable>(
-        _ settings: IssuerSettings = settings(), _ body: @Sendable (IssuerHarness) async throws -> Value
+        _ settings: IssuerSettings = settings(), live: Bool = false, log: LogCapture? = nil,
+        _ body: @Sendable (IssuerHarness) async throws -> Value
     ) async throws -> Value {
         let desk = try TokenDesk.open(TestKeys.files)
-        let logger = ServerOptions(logLevel: .critical).makeLogger(label: "issuer-tests")
-        let app = Application(router: buildIssuerRouter(settings: settings, desk: desk), logger: logger)
-        return try await app.test(.router) { client in try await body(IssuerHarness(client: client, desk: desk)) }
+        let logger = log?.logger ?? ServerOptions(logLevel: .critical).makeLogger(label: "issuer-tests")
+        let app = Application(
+            router: buildIssuerRouter(settings: settings, desk: desk), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger)
+        return try await app.test(live ? .live : .router) { client in try await body(IssuerHarness(client: client, desk: desk)) }
     }
 
     /// A response, read: status, headers, body text, the body as JSON, and the query of a redirect.

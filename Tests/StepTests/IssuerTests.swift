@@ -28,10 +28,10 @@ struct IssuerTests {
             ] {
                 #expect(json[name] == .string(base + path), "\(name)")
             }
-            #expect(json["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin"])
+            #expect(json["scopes_supported"] == ["mcp:read", "mcp:tools", "mcp:prompts", "mcp:admin", "calendar:read"])
             #expect(json["response_types_supported"] == ["code"])
             #expect(json["response_modes_supported"] == ["query"])
-            #expect(json["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"])
+            #expect(json["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"])
             #expect(json["code_challenge_methods_supported"] == ["S256"])
             #expect(json["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])
             #expect(json["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "ES256"])
