@@ -442,7 +442,8 @@ record_result() {
 # finish — ends the script: the last check passed, and so did the whole step.
 finish() {
   close_check
-  if ((CHECKS_PASSED == 1)); then echo "# Step $STEP: 1 check passed"; else echo "# Step $STEP: all $CHECKS_PASSED checks passed"; fi
+  local name="${SERVER_PROGRAM:-Step $STEP}"
+  if ((CHECKS_PASSED == 1)); then echo "# $name: 1 check passed"; else echo "# $name: all $CHECKS_PASSED checks passed"; fi
 }
 
 note() { echo "# $*"; }

@@ -192,6 +192,10 @@ checks_delegation() {
     expect_status 200
     exchange "$secret" "$minted"
     expect_exchange_error 400 invalid_request
+    BASE_URL=$mcp
+    call_tool legacy "$minted" calendar_events
+    expect_tool_error
+    BASE_URL=$issuer
 
   # --- URL elicitation: its shape in each era ---
 
