@@ -226,6 +226,8 @@ checks_delegation() {
     expect_json '.result.resultType' input_required
 
   check "a client that declared no URL elicitation gets a tool error naming it, in both eras"
+    with_token "$alice" post_mcp_legacy initialize "$(initialize_params "$LEGACY_VERSION")"
+    expect_result
     call_tool legacy "$alice" partner_calendar_events
     expect_tool_error
     expect_json '.result.content[0].text | ascii_downcase | contains("elicitation")' true
@@ -285,7 +287,7 @@ checks_delegation() {
     browse GET "$mcp/link/callback?error=access_denied&state=$(openssl rand -hex 16)" "$jar"
     expect_page_refused
 
-  check "alice links: the workshop issuer, then the partner's /authorize (PKCE S256, new state, calendar:read), then a Linked page"
+  check "alice links: the workshop issuer, then the partner's /authorize (PKCE S256, new state, calendar:read), then a page saying Account linked"
     url="$(elicitation_url "$alice")"
     : >"$jar"
     browse GET "$url" "$jar"
@@ -297,7 +299,7 @@ checks_delegation() {
     expect_authorize_request "$url" "$partner" "$mcp/link/callback" "$partner_calendar"
     if [[ "$(query_param "$url" state)" == "$(query_param "$request" state)" ]]; then fail "a new state" "the same state"; fi
     expectation_passed
-    [[ " $(query_param "$url" scope | sed 's/%20/ /g; s/+/ /g') " == *" calendar:read "* ]] || fail "scope calendar:read" "$(query_param "$url" scope)"
+    [[ " $(url_decode "$(query_param "$url" scope)") " == *" calendar:read "* ]] || fail "scope calendar:read" "$(query_param "$url" scope)"
     expectation_passed
     sign_in_at "$url" alice "$jar"
     url="$(header_value Location)"
@@ -309,7 +311,7 @@ checks_delegation() {
       alice_links "$alice" "$jar"
     fi
     expect_status 200
-    expect_page_text "Linked"
+    expect_page_text "<title>Account linked</title>"
     expect_page_without "$(query_param "$url" code)"
 
   check "partner_calendar_events after the link, in both eras: alice's partner events, from the partner's issuer, no actor"
@@ -325,7 +327,8 @@ checks_delegation() {
     legacy_call_declaring_url "$bob" partner_calendar_events
     expect_error 200 -32042
 
-  check "the partner's tokens are sealed at rest: no JWT in notes.sqlite; link.key is 32 bytes, mode 600"
+  check "the partner's tokens are sealed at rest: alice's row in partner_links, no JWT in notes.sqlite; link.key is 32 bytes, mode 600"
+    expect_sqlite "$DATA_DIR/notes.sqlite" "SELECT owner_issuer || ' ' || owner_subject FROM partner_links" "$issuer alice"
     # A JWT's header in base64url starts so: {"alg":, {"typ":, {"kid":
     if grep -qaE 'eyJ(hbGci|0eXAi|raWQi)' "$DATA_DIR/notes.sqlite" "$DATA_DIR"/notes.sqlite-wal 2>/dev/null; then
       LAST_REQUEST_LINE=""; fail "no JWT (eyJ…) in the notes database" "there is one"
@@ -581,7 +584,7 @@ expect_page_refused() {
   if [[ ! "$LAST_STATUS" =~ ^4[0-9][0-9]$ ]]; then fail "HTTP 4xx (a page saying what happened)" "HTTP $LAST_STATUS"; fi
   expectation_passed
   expect_content_type text/html
-  if [[ "$LAST_BODY" == *Linked* ]]; then fail "a page that links nothing" "it says Linked"; fi
+  if [[ "$LAST_BODY" == *"<title>Account linked"* ]]; then fail "a page that links nothing" "it says Account linked"; fi
   expectation_passed
 }
 
