@@ -322,6 +322,9 @@ class Flow:
         if era == "legacy":
             report.check(bool(params.elicitation_id), f"{what}: the elicitation has an elicitationId (2025-11-25)",
                          f"elicitationId {params.elicitation_id!r}")
+        else:
+            report.check(params.elicitation_id is None, f"{what}: the elicitation has no elicitationId (removed at 2026-07-28)",
+                         f"elicitationId {params.elicitation_id!r}")
         return params
 
     def check_events(self, result: types.CallToolResult | None, what: str, issuer: str, via: str | None) -> None:
