@@ -535,7 +535,7 @@ sign_in_at() {
   expect_status 302
 }
 
-# alice_links TOKEN JAR — alice's whole link, from a new elicitation to the Linked page (the last response).
+# alice_links TOKEN JAR — alice's whole link, from a new elicitation to the "Account linked" page (the last response).
 alice_links() {
   local token=$1 jar=$2
   : >"$jar"

@@ -15,7 +15,7 @@ registered with RFC 7591) and then calls:
   elicitation callback, then retries by itself. The person, here a browser simulated
   with an HTTP client that keeps cookies and signs in on the issuers' pages as alice
   (or, with --browser, headless Chromium), signs in at the workshop issuer, then at the
-  partner, and lands on "Linked". The call then answers with alice's partner events.
+  partner, and lands on the page that says "Account linked". The call then answers with alice's partner events.
   A second call needs no link; `partner_unlink` removes it, and the next call asks again.
 - A client that declared no elicitation gets a tool error that says what to use.
 
@@ -59,7 +59,7 @@ from oauth_transcript import Transcript, redact_query
 CLIENT_ID = "workshop-delegation"  # the Delegation server's client at both issuers (Tests/Fixtures/delegation)
 URL_ELICITATION_REQUIRED = -32042
 DELEGATION_TOOLS = {"calendar_events", "partner_calendar_events", "partner_unlink"}
-MAX_HOPS = 12  # redirects and sign-in pages between the elicitation URL and the "Linked" page
+MAX_HOPS = 12  # redirects and sign-in pages between the elicitation URL and the "Account linked" page
 BROWSER_MISSING = 3
 PAGE_TIMEOUT = 10
 
@@ -188,7 +188,7 @@ def page_text(page: str) -> str:
 
 class ChromiumBrowser:
     """The same trip in headless Chromium (browser.py): it opens the URL, clicks alice's button on
-    each issuer's page, and must land on the Delegation server's "Linked" page."""
+    each issuer's page, and must land on the Delegation server's "Account linked" page."""
 
     def __init__(self, transcript: Transcript, screenshot: Path | None) -> None:
         from browser import open_browser
@@ -211,7 +211,7 @@ class ChromiumBrowser:
         driver.set_page_load_timeout(PAGE_TIMEOUT)
         self.transcript.step(f"Chromium opens {redact_query(url)}")
         driver.get(url)
-        for _ in range(3):  # the workshop issuer's page, the partner's page, then "Linked"
+        for _ in range(3):  # the workshop issuer's page, the partner's page, then "Account linked"
             here = driver.current_url
             visit.hops.append((here, 200))
             if urlsplit(here).path.endswith("/authorize"):
@@ -338,7 +338,7 @@ class Flow:
         self.report.check(
             not result.is_error and owner == {"issuer": issuer, "subject": "alice"} and content.get("via") == via
             and isinstance(events, list) and len(events) > 0 and all("title" in e and "start" in e for e in events),
-            f"{what}: alice's events, owner (issuer {issuer}, subject alice), via {via}",
+            f"{what}: alice's events, owner (issuer {issuer}, subject alice), {f'via {via}' if via else 'no actor (via null)'}",
             f"isError {result.is_error}, content {json.dumps(content) if content else result.content}")
 
     async def link_as(self, username: str, params: types.ElicitRequestURLParams, stop_before: str | None = None) -> Visit:
@@ -349,7 +349,7 @@ class Flow:
         return HTTPBrowser(username, self.transcript, self.options.timeout)
 
     async def alice_links(self, params: types.ElicitRequestURLParams, what: str, chromium: bool = False) -> bool:
-        """alice follows the URL, signs in at both issuers, and lands on "Linked"; what a browser saw is checked."""
+        """alice follows the URL, signs in at both issuers, and lands on "Account linked"; what a browser saw is checked."""
         if chromium and self.chromium is not None:
             visit = await self.chromium.visit(params.url)
             self.check_trip(visit, f"{what} (headless Chromium)", cookies=False)
@@ -561,7 +561,7 @@ def parse_options() -> Options:
     parser.add_argument("--partner-calendar-url", help="the partner's calendar resource, e.g. http://127.0.0.1:9102/calendar")
     parser.add_argument("--mode", choices=["modern", "legacy"], default="modern")
     parser.add_argument("--browser", action="store_true", help="alice's first link in headless Chromium")
-    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="with --browser: save the Linked page here")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="with --browser: save the "Account linked" page here")
     parser.add_argument("--hostile", action="store_true", help="bob tries to complete alice's link, at each stage")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds for the whole run (default 90)")
     args = parser.parse_args()

@@ -13,7 +13,7 @@
 # Five servers on free loopback ports (test_steps/delegation_servers.sh): the workshop issuer, the
 # partner's issuer, a calendar API trusting each, and the Delegation server, with key pairs and
 # data in a temporary folder, stopped on every exit path. The clients files and secrets are
-# Tests/Fixtures/delegation's. The screenshot of the Linked page is kept in .build/delegation/.
+# Tests/Fixtures/delegation's. The screenshot of the "Account linked" page is kept in .build/delegation/.
 #
 # Usage: Tests/Interop/python/run_delegation.sh
 # Needs .venv/ with requirements.txt installed (scripts/test-all.sh creates it). Ends with
