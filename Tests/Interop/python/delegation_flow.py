@@ -561,7 +561,7 @@ def parse_options() -> Options:
     parser.add_argument("--partner-calendar-url", help="the partner's calendar resource, e.g. http://127.0.0.1:9102/calendar")
     parser.add_argument("--mode", choices=["modern", "legacy"], default="modern")
     parser.add_argument("--browser", action="store_true", help="alice's first link in headless Chromium")
-    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="with --browser: save the "Account linked" page here")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="with --browser: save the Account linked page here")
     parser.add_argument("--hostile", action="store_true", help="bob tries to complete alice's link, at each stage")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds for the whole run (default 90)")
     args = parser.parse_args()
