@@ -15,8 +15,9 @@ registered with RFC 7591) and then calls:
   elicitation callback, then retries by itself. The person, here a browser simulated
   with an HTTP client that keeps cookies and signs in on the issuers' pages as alice
   (or, with --browser, headless Chromium), signs in at the workshop issuer, then at the
-  partner, and lands on the page that says "Account linked". The call then answers with alice's partner events.
-  A second call needs no link; `partner_unlink` removes it, and the next call asks again.
+  partner, and lands on the page that says "Account linked". The call then answers
+  with alice's partner events. A second call needs no link; `partner_unlink` removes
+  it, and the next call asks again.
 - A client that declared no elicitation gets a tool error that says what to use.
 
 With --hostile, what bob can never do: complete a link alice asked for, at any stage.
