@@ -7,7 +7,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the workshop issuer: an OAuth 2.1 authorization server that signs with the workshop key.",
         discussion: """
             Serves RFC 8414 metadata, /authorize (a sign-in page; PKCE S256 required), /token (authorization_code, \
-            refresh_token with rotation, client_credentials), /register (RFC 7591), /introspect (RFC 7662), \
+            refresh_token with rotation, client_credentials, RFC 8693 token exchange), /register (RFC 7591), /introspect (RFC 7662), \
             /revoke (RFC 7009) and the JWK Set of the workshop key. Access tokens are RS256 at+jwt tokens whose \
             audience is one --resource.
 
@@ -34,7 +34,8 @@ struct Serve: AsyncParsableCommand {
 
             Every grant lies within the client's scope: the one it registered, or mcp:read mcp:tools \
             mcp:prompts when it registered none. A user's sign-in grants no more than the user's role allows \
-            (admin: all four scopes; user: mcp:read mcp:tools mcp:prompts; guest: mcp:read). A self-registered \
+            (admin: mcp:read mcp:tools mcp:prompts mcp:admin; user: mcp:read mcp:tools mcp:prompts; guest: \
+            mcp:read; every role also calendar:read, which only a configured client is ever given). A self-registered \
             client never holds mcp:admin; only a client in --clients-file may. That file is a JSON document:
               {"clients": [
                 {"client_id": "admin-console", "client_name": "Admin console",
@@ -50,6 +51,22 @@ struct Serve: AsyncParsableCommand {
             least 32 characters (openssl rand -base64 32): keep the file private. "introspection": true lets \
             a confidential client, a resource server, use /introspect (RFC 7662 §4); no other client may, and \
             none is shown another client's refresh token.
+
+            Token exchange (RFC 8693) lets a server act for its user on another API without passing the \
+            user's token on. Only a confidential client in --clients-file whose grant_types include \
+            urn:ietf:params:oauth:grant-type:token-exchange, with a token_exchange member, may use it:
+              "token_exchange": {
+                "subject_audience": "http://127.0.0.1:9000/mcp",
+                "targets": {"http://127.0.0.1:9100/calendar": {"calendar:read": "mcp:read"}}}
+            subject_audience is the resource the client serves: only access tokens this issuer issued for it, \
+            live, unrevoked and without act, are exchanged. targets maps each audience the client may ask for \
+            to the scopes it may get there, each with the scope the subject token must carry for it; this map, \
+            not the client's scope, bounds what it gets, and the user's role must allow the scope too. The \
+            client posts to /token grant_type=urn:ietf:params:oauth:grant-type:token-exchange, subject_token \
+            (the user's access token), subject_token_type=urn:ietf:params:oauth:token-type:access_token, \
+            resource (or audience: a target) and optionally scope (default: all the subject allows). The new \
+            token names the client in act (RFC 8693 §4.1), lives 60 seconds at most and never beyond the \
+            subject token, and comes without a refresh token; actor_token is not supported.
             """
     )
 

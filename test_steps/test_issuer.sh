@@ -6,7 +6,9 @@
 # with reuse detection, RFC 7662 introspection and RFC 7009 revocation; the rules that keep it safe:
 # grants within the client's ceiling and the user's role, mcp:admin only for a configured client
 # (--clients-file), no cross-site sign-in, introspection only for an allowed resource server, and
-# limits per client (429 with Retry-After); then Step 9, trusting this issuer, accepts its
+# limits per client (429 with Retry-After); RFC 8693 token exchange for the one server the operator
+# allows, and its refusals (another audience, expired, revoked, another client, wider scope, a refresh
+# token); then Step 9, trusting this issuer, accepts its
 # client_credentials token for Step 9's own resource and refuses one for another resource.
 # Usage: test_steps/test_issuer.sh   (builds .build/debug/generate_token and Step9 if they are missing)
 set -euo pipefail
@@ -89,15 +91,22 @@ expect_rs256_signature() {
 }
 
 # The operator's clients (--clients-file): a public admin console, the only client that may hold
-# mcp:admin, and a resource server that may introspect tokens, with a secret made for this run.
+# mcp:admin, a resource server that may introspect tokens, and an MCP server that may exchange its
+# users' tokens for a calendar API (RFC 8693), with secrets made for this run.
 ADMIN_CONSOLE=admin-console
 RS_ID=notes-resource-server; RS_SECRET="$(openssl rand -base64 32)"
+EXCHANGER_ID=mcp-server; EXCHANGER_SECRET="$(openssl rand -base64 32)"
+CALENDAR="http://127.0.0.1:$STEP_PORT/calendar"
+EXCHANGE=urn:ietf:params:oauth:grant-type:token-exchange
+ACCESS_TOKEN_TYPE=urn:ietf:params:oauth:token-type:access_token
 cat >"$WORK_DIR/clients.json" <<EOF
 {"clients": [
   {"client_id": "$ADMIN_CONSOLE", "client_name": "Admin console", "token_endpoint_auth_method": "none",
    "redirect_uris": ["http://127.0.0.1/callback"], "grant_types": ["authorization_code", "refresh_token"],
    "scope": "mcp:read mcp:tools mcp:prompts mcp:admin"},
-  {"client_id": "$RS_ID", "client_secret": "$RS_SECRET", "grant_types": [], "introspection": true}
+  {"client_id": "$RS_ID", "client_secret": "$RS_SECRET", "grant_types": [], "introspection": true},
+  {"client_id": "$EXCHANGER_ID", "client_secret": "$EXCHANGER_SECRET", "grant_types": ["$EXCHANGE"],
+   "token_exchange": {"subject_audience": "$RESOURCE", "targets": {"$CALENDAR": {"calendar:read": "mcp:read"}}}}
 ]}
 EOF
 
@@ -113,7 +122,7 @@ check "the start-up banner names the issuer, its metadata URL, the resources and
   expect_log "Metadata: $ISSUER/.well-known/oauth-authorization-server"
   expect_log "Resources: $RESOURCE, $OTHER_RESOURCE"
   expect_log "Demo users (no passwords): alice (user), bob (user), ada (admin), gus (guest)"
-  expect_log "Configured clients: $ADMIN_CONSOLE, $RS_ID"
+  expect_log "Configured clients: $ADMIN_CONSOLE, $RS_ID, $EXCHANGER_ID"
   expect_log "CIMD hosts trusted on private or loopback addresses (--cimd-trusted-host): localhost"
   expect_log "in memory"
 
@@ -418,8 +427,112 @@ check "client_credentials: the robot gets a token for Step 9's resource; sub is 
   expect_json '[.sub, .client_id, .aud, .iss]' "[\"$ROBOT_ID\",\"$ROBOT_ID\",\"$RESOURCE\",\"$ISSUER\"]"
   expect_json 'has("roles") or has("preferred_username")' false
 
+# --- Token exchange (RFC 8693), for the MCP server the operator allows ---
+
+# sign_in USER [NAME VALUE...] — USER's tokens for the public client (for RESOURCE unless told):
+# sets USER_TOKEN and USER_REFRESH.
+sign_in() {
+  local user=$1
+  shift
+  pkce
+  authorize "$PUBLIC_ID" "$user" resource "$RESOURCE" "$@"
+  send POST /token "$(form grant_type authorization_code code "$CODE" client_id "$PUBLIC_ID" code_verifier "$VERIFIER")" "$FORM"
+  USER_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"; USER_REFRESH="$(jq -r .refresh_token <<<"$LAST_BODY")"
+}
+
+# exchange SUBJECT_TOKEN [NAME VALUE...] — the MCP server asks for a calendar:read token for the
+# calendar with SUBJECT_TOKEN; a NAME given replaces that parameter (given twice, it is sent twice).
+exchange() {
+  local subject=$1 i
+  shift
+  local -A given=()
+  local sent=("$@") pairs=()
+  for ((i = 0; i + 1 < ${#sent[@]}; i += 2)); do given[${sent[i]}]=1; done
+  local defaults=(grant_type "$EXCHANGE" subject_token "$subject" subject_token_type "$ACCESS_TOKEN_TYPE"
+    resource "$CALENDAR" scope calendar:read)
+  for ((i = 0; i < ${#defaults[@]}; i += 2)); do
+    [[ -n "${given[${defaults[i]}]:-}" ]] || pairs+=("${defaults[i]}" "${defaults[i + 1]}")
+  done
+  send POST /token "$(form "${pairs[@]}" "$@")" "$FORM" "$(basic "$EXCHANGER_ID" "$EXCHANGER_SECRET")"
+}
+
+# exchange_as ID SECRET SUBJECT_TOKEN — the same request from another client.
+exchange_as() {
+  send POST /token "$(form grant_type "$EXCHANGE" subject_token "$3" subject_token_type "$ACCESS_TOKEN_TYPE" \
+    resource "$CALENDAR" scope calendar:read)" "$FORM" "$(basic "$1" "$2")"
+}
+
+check "token exchange: alice's token for the MCP server buys it a 60 s calendar:read token for the calendar, with act, no refresh token"
+  sign_in alice
+  ALICE_TOKEN="$USER_TOKEN"; ALICE_REFRESH="$USER_REFRESH"
+  exchange "$ALICE_TOKEN"
+  expect_status 200
+  expect_header Cache-Control no-store
+  expect_json '[.issued_token_type, .token_type, .scope, .expires_in]' "[\"$ACCESS_TOKEN_TYPE\",\"Bearer\",\"calendar:read\",60]"
+  expect_json 'has("refresh_token")' false
+  EXCHANGED_TOKEN="$(jq -r .access_token <<<"$LAST_BODY")"
+  expect_rs256_signature "$EXCHANGED_TOKEN"
+  LAST_BODY="$(jwt_part "$EXCHANGED_TOKEN" 2)"
+  expect_json '[.iss, .sub, .aud, .client_id, .act.sub, .scope]' \
+    "[\"$ISSUER\",\"alice\",\"$CALENDAR\",\"$EXCHANGER_ID\",\"$EXCHANGER_ID\",\"calendar:read\"]"
+  expect_json '.exp - .iat' 60
+  expect_log "Issued an access token"
+  expect_log "act=$EXCHANGER_ID"
+
+check "token exchange refuses a subject token issued for another audience (invalid_request)"
+  sign_in alice resource "$OTHER_RESOURCE"
+  OTHER_AUDIENCE_TOKEN="$USER_TOKEN"
+  exchange "$OTHER_AUDIENCE_TOKEN"
+  expect_oauth_error 400 invalid_request
+
+check "token exchange refuses an expired or a revoked subject token (invalid_request)"
+  EXPIRING_TOKEN="$(token_desk --audience "$RESOURCE" --issuer "$ISSUER" --expires-in 3)"
+  exchange "$EXPIRING_TOKEN"
+  expect_status 200
+  sleep 3
+  exchange "$EXPIRING_TOKEN"
+  expect_oauth_error 400 invalid_request
+  sign_in bob
+  REVOKED_TOKEN="$USER_TOKEN"
+  send POST /revoke "$(form token "$REVOKED_TOKEN" client_id "$PUBLIC_ID")" "$FORM"
+  expect_status 200
+  exchange "$REVOKED_TOKEN"
+  expect_oauth_error 400 invalid_request
+
+check "token exchange is only for the client the operator allows: another configured or a self-registered one is unauthorized_client"
+  exchange_as "$RS_ID" "$RS_SECRET" "$ALICE_TOKEN"
+  expect_oauth_error 400 unauthorized_client
+  exchange_as "$ROBOT_ID" "$ROBOT_SECRET" "$ALICE_TOKEN"
+  expect_oauth_error 400 unauthorized_client
+  register "{\"grant_types\":[\"$EXCHANGE\"]}"
+  expect_oauth_error 400 invalid_client_metadata
+
+check "token exchange never widens: another scope, or a subject token without mcp:read, is invalid_scope"
+  exchange "$ALICE_TOKEN" scope "calendar:read mcp:tools"
+  expect_oauth_error 400 invalid_scope
+  sign_in alice scope mcp:tools
+  exchange "$USER_TOKEN"
+  expect_oauth_error 400 invalid_scope
+
+check "token exchange refuses a refresh token as subject, typed as one or not (invalid_request)"
+  exchange "$ALICE_REFRESH" subject_token_type urn:ietf:params:oauth:token-type:refresh_token
+  expect_oauth_error 400 invalid_request
+  exchange "$ALICE_REFRESH"
+  expect_oauth_error 400 invalid_request
+  expect_json '.error_description | contains("refresh token")' true
+
+check "token exchange refuses another target (invalid_target) and an actor token (invalid_request)"
+  exchange "$ALICE_TOKEN" resource "$RESOURCE"
+  expect_oauth_error 400 invalid_target
+  exchange "$ALICE_TOKEN" resource "$CALENDAR" resource "$RESOURCE"   # two targets in one request
+  expect_oauth_error 400 invalid_target
+  exchange "$ALICE_TOKEN" actor_token "$ALICE_TOKEN" actor_token_type "$ACCESS_TOKEN_TYPE"
+  expect_oauth_error 400 invalid_request
+  expect_json '.error_description | startswith("actor_token is not supported")' true
+
 check "the issuer's log holds no token, refresh token, code or client secret"
-  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET" "$RS_SECRET"; do
+  for secret in "$BOB_TOKEN" "$BOB_REFRESH" "$ADA_TOKEN" "$ADA_REFRESH" "$ROBOT_TOKEN" "$CODE" "$ROBOT_SECRET" "$WEB_SECRET" "$RS_SECRET" \
+    "$ALICE_TOKEN" "$ALICE_REFRESH" "$EXCHANGED_TOKEN" "$EXCHANGER_SECRET"; do
     expect_no_log "$secret"
   done
 

@@ -38,7 +38,7 @@ public struct IssuerOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("clients-file"),
         help: ArgumentHelp(
-            "A JSON file of clients you configure in advance (see below); only these may hold mcp:admin.",
+            "A JSON file of clients you configure in advance (see below); only these may hold mcp:admin or use token exchange.",
             valueName: "file"))
     var clientsFile: String?
 

@@ -34,7 +34,7 @@ struct SubjectToken: Sendable {
         else { throw invalid("subject_token is not an access token this issuer signed: send the one the user's client sent.") }
         let now = settings.now()
         guard exp > now else { throw invalid("subject_token has expired: the user's client must get a fresh one and call again.") }
-        guard (claims["nbf"]?.intValue ?? now) <= now + 60 else { throw invalid("subject_token is not valid yet.") }
+        guard (claims["nbf"]?.intValue ?? now) <= now + 60 else { throw invalid("subject_token is not valid yet (nbf): check the clocks of this client and the issuer.") }
         guard await store.isActive(jti: jti) else { throw invalid("subject_token was revoked: the user must sign in again.") }
         // A token the user's client sent to another resource was never this client's to hold (MCP: "Confused Deputy").
         guard claims["aud"] == .string(audience) else {

@@ -6,8 +6,10 @@ import WorkshopSupport
 /// user's access token to this client becomes a short-lived token for another API, never wider, with
 /// the client named in `act` (§4.1). No refresh token: the client exchanges again when it needs to.
 extension TokenEndpoint {
+    /// Seconds an exchanged token lives at most; never beyond its subject token either.
     static let exchangedTokenLifetime = 60
 
+    /// RFC 8693 §2.1-2.2: the response of §2.2.1, or an error of §2.2.2 (thrown, answered by `handle`).
     func exchangeToken(_ form: FormParameters, client: RegisteredClient, context: some RequestContext) async throws -> Response {
         guard client.isConfidential, client.allows(grant: TokenExchangePolicy.grantType), let policy = client.tokenExchange else {
             throw OAuthError(
@@ -61,7 +63,7 @@ extension TokenEndpoint {
             throw refused("resource and audience name different targets: send one of them, or the same URL in both.")
         }
         if resource != nil, URLComponents(string: target)?.scheme == nil || target.contains("#") {
-            throw refused("resource must be an absolute URL without a fragment (RFC 8707 §2).")
+            throw refused("resource must be an absolute URL without a fragment (RFC 8707, section 2).")
         }
         guard policy.targets[target] != nil else {
             throw refused("This client may not exchange tokens for that resource; it may for \(policy.targets.keys.sorted().joined(separator: ", ")).")

@@ -20,6 +20,17 @@ extension TokenExchangeTests {
         #expect(clients[0].tokenExchange?.targets == [Self.calendar: ["calendar:read": "mcp:read"]])
     }
 
+    @Test("the demo clients files of chapter 12 load: the home issuer's exchange client and the partner's calendar client")
+    func demoClientsFilesLoad() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/delegation")
+        let home = try ClientsFile.load(folder.appendingPathComponent("home.clients.json").path, now: 0)
+        #expect(home.map(\.id) == ["workshop-delegation"] && home[0].isConfidential)
+        #expect(home[0].tokenExchange?.targets == [Self.calendar: ["calendar:read": "mcp:read"]])
+        let partner = try ClientsFile.load(folder.appendingPathComponent("partner.clients.json").path, now: 0)
+        #expect(partner[0].ceiling == ["calendar:read"] && partner[0].tokenExchange == nil)
+    }
+
     @Test(
         "a token_exchange mistake is a start-up error naming the client",
         arguments: [

@@ -95,6 +95,9 @@ extension TokenExchangeTests {
             let alice = try await Self.userToken(issuer)
             let typed = try await Self.exchange(issuer, alice.refresh, [("subject_token_type", "urn:ietf:params:oauth:token-type:refresh_token")])
             #expect(typed.status == .badRequest && typed.error == "invalid_request")
+            // What the client says it sends counts too: an access token typed as a refresh token is refused.
+            let mistyped = try await Self.exchange(issuer, alice.access, [("subject_token_type", "urn:ietf:params:oauth:token-type:refresh_token")])
+            #expect(mistyped.status == .badRequest && mistyped.error == "invalid_request")
             let disguised = try await Self.exchange(issuer, alice.refresh)
             #expect(disguised.status == .badRequest && disguised.error == "invalid_request")
             #expect(disguised.json["error_description"]?.stringValue?.contains("refresh token") == true)
