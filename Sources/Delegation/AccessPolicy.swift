@@ -26,6 +26,7 @@ struct AccessPolicy: Sendable {
         "note_list": [],
         "note_read": [],
         "note_delete": [],
+        "calendar_events": [],
     ]
 
     /// Scope hierarchy: holding the key scope counts as holding the others.

@@ -15,9 +15,12 @@ struct App: StepCommand {
     @OptionGroup var keys: KeyOptions
     @OptionGroup var auth: AuthOptions
     @OptionGroup var data: DataOptions
+    @OptionGroup(title: "Token exchange for calendar_events (RFC 8693), off by default") var exchange: ExchangeOptions
+    @OptionGroup(title: "Account linking with a partner service (URL elicitation), off by default") var partner: PartnerOptions
 
     func run() async throws {
-        let app = try await buildApplication(options, origins: origins, keyFiles: keys.files, auth: auth, data: data)
+        let app = try await buildApplication(
+            options, origins: origins, keyFiles: keys.files, auth: auth, data: data, exchange: exchange, partner: partner)
         try await app.runService()
     }
 }

@@ -4,7 +4,8 @@ import WorkshopSupport
 
 /// Builds the application: the router plus where it listens and what it prints at start-up.
 func buildApplication(
-    _ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions
+    _ options: ServerOptions, origins: OriginOptions, keyFiles: KeyFiles, auth: AuthOptions, data: DataOptions,
+    exchange: ExchangeOptions, partner: PartnerOptions
 ) async throws -> some ApplicationProtocol {
     let logger = options.makeLogger(label: ServerIdentity.label)
     let trustedKeys = try TrustedKeys.load(from: keyFiles, logger: logger)
@@ -12,9 +13,12 @@ func buildApplication(
     let issuerKeys = IssuerKeys(local: (WorkshopDefaults.issuer, trustedKeys), logger: logger)
     let notes = try await NotesStore.open(data, trusting: auth.issuers, logger: logger)
     let introspection = try auth.introspection.client(issuers: auth.issuers, logger: logger)
+    let calendar = try CalendarEventsTool(options: exchange, issuers: auth.issuers, logger: logger)
+    let linking = try await AccountLinking.open(
+        partner: partner, exchange: exchange, data: data, notes: notes, baseURL: options.baseURL, logger: logger)
     let router = buildRouter(
         options, origins: origins, trustedKeys: trustedKeys, issuerKeys: issuerKeys, auth: auth, notes: notes,
-        introspection: introspection)
+        introspection: introspection, calendar: calendar, linking: linking)
     let announce = options.announce(
         ServerIdentity.title,
         urls: [
@@ -37,7 +41,7 @@ func buildApplication(
 /// Every route of this step, in one place.
 func buildRouter(
     _ options: ServerOptions, origins: OriginOptions, trustedKeys: TrustedKeys, issuerKeys: IssuerKeys, auth: AuthOptions, notes: NotesStore,
-    introspection: TokenIntrospection? = nil
+    introspection: TokenIntrospection? = nil, calendar: CalendarEventsTool = .off, linking: AccountLinking? = nil
 ) -> Router<MCPRequestContext> {
     let router = Router(context: MCPRequestContext.self)
     router.addMiddleware { RequestLogger() }
@@ -57,7 +61,12 @@ func buildRouter(
         .add(middleware: OriginMiddleware(transport: transport))
         .add(middleware: BearerAuthMiddleware(verifier: verifier, metadata: metadata, introspection: introspection))
     let policy = AccessPolicy(defaultRoles: auth.roles)
-    MCPEndpoint(server: MCPServer(policy: policy, notes: notes), policy: policy, transport: transport, metadataURL: metadata.url)
+    let partnerTools = linking.map { PartnerTools(linking: $0) }
+    MCPEndpoint(
+        server: MCPServer(policy: policy, notes: notes, calendar: calendar, partnerTools: partnerTools), policy: policy, transport: transport,
+        metadataURL: metadata.url)
         .addRoutes(to: mcp, path: "")
+    // The account-link pages: for a browser, without a bearer token; the sign-in there says who it is.
+    if let linking { LinkRoutes(linking: linking, verifier: verifier).addRoutes(to: router) }
     return router
 }

@@ -36,6 +36,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
                     "401: token refused (generate_token decode shows what a token says)", metadata: ["reason": "\(rejection)"])
                 return challenge(error: explanation(rejection.kind))
             }
+            context.token?.accessToken = CallerAccessToken(value: token)
             // After the cache too: a signature verified earlier says nothing of a revocation since.
             if let introspection, let verified = context.token {
                 switch await introspection.verdict(on: token, expiresAt: verified.expiresAt) {

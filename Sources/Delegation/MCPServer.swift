@@ -13,17 +13,24 @@ struct MCPServer: Sendable {
 
     let policy: AccessPolicy
     let notes: NotesStore
+    /// `calendar_events`, which reads the caller's calendar by token exchange (chapter 12).
+    var calendar = CalendarEventsTool.off
+    /// The tools of a linked partner account, when this server links accounts.
+    var partnerTools: PartnerTools? = nil
 
     func handle(_ request: JSONRPCRequest, era: ProtocolEra, caller: VerifiedToken?, logger: Logger)
         async throws(JSONRPCError) -> JSONValue
     {
         let result: [String: JSONValue]
+        // 2025-11-25 clients declare what they support once, at initialize: URL elicitation among it.
+        if era == .legacy, request.method == "initialize" { partnerTools?.linking.elicitation.declared.remember(request, caller: caller) }
         switch (era, request.method) {
         case (.legacy, "initialize"): result = signedIn(try initialize(request, logger: logger), caller)
         case (.legacy, "ping"): result = [:]
         case (.modern, "server/discover"): result = signedIn(discover(), caller)
         case (_, "tools/list"):
             let tools = UserTools.visible(policy.visibleTools(ToolCatalog.definitions, to: caller), to: caller)
+                .filter { CalendarEventsTool.isVisible($0, to: caller) && PartnerTools.isVisible($0, to: caller) }
             result = try list("tools", tools, request, era: era)
         case (_, "prompts/list"):
             result = try list("prompts", policy.visiblePrompts(PromptCatalog.definitions, to: caller), request, era: era)
@@ -31,6 +38,10 @@ struct MCPServer: Sendable {
             let userTools = UserTools(notes: notes, policy: policy)
             if let userResult = await userTools.call(request.params, caller: caller) {
                 result = userResult
+            } else if let calendarResult = await calendar.call(request.params, caller: caller, logger: logger) {
+                result = calendarResult
+            } else if let partnerResult = try await partnerTools?.call(request, era: era, caller: caller) {
+                result = partnerResult
             } else {
                 result = try ToolRunner.call(request.params)
             }
@@ -87,10 +98,10 @@ struct MCPServer: Sendable {
         return result
     }
 
-    /// Every 2026-07-28 result says it is complete and who answered (MCP 2026-07-28 basic/index).
+    /// Every 2026-07-28 result says whether it is complete (or needs input) and who answered (MCP 2026-07-28 basic/index).
     func modern(_ result: [String: JSONValue]) -> JSONValue {
         var result = result
-        result["resultType"] = "complete"
+        result["resultType"] = result["resultType"] ?? "complete"
         result["_meta"] = ["io.modelcontextprotocol/serverInfo": Self.serverInfo]
         return .object(result)
     }

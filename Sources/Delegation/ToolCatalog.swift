@@ -2,7 +2,7 @@ import WorkshopSupport
 
 /// The tools this server offers, described for `tools/list` (MCP server/tools, "Tool").
 enum ToolCatalog {
-    static let definitions: [JSONValue] = [echo, getTime, serverStatus] + UserTools.definitions
+    static let definitions: [JSONValue] = [echo, getTime, serverStatus] + UserTools.definitions + CalendarEventsTool.definitions + PartnerTools.definitions
 
     static let echo: JSONValue = [
         "name": "echo",

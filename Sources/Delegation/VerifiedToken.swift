@@ -17,6 +17,8 @@ struct VerifiedToken: Sendable {
     let roles: [String]
     let expiresAt: Date
     let claims: [String: JSONValue]
+    /// The token itself, for a token exchange at its issuer and nothing else (chapter 12).
+    var accessToken: CallerAccessToken?
 
     init(claims: [String: JSONValue], subject: String, expiresAt: Date) {
         self.subject = subject

@@ -32,7 +32,11 @@ struct OnlineIssuer: Sendable {
             logger: ServerOptions(logLevel: .critical).makeLogger(label: "online-issuer"))
         // Not HummingbirdTesting's live mode: that picks its own port, and the issuer must know its URL.
         return try await withThrowingTaskGroup(of: Void.self, returning: Value.self) { group in
-            group.addTask { try await app.run() }
+            // A server that cannot start (its port taken meanwhile) ends the wait instead of leaving it hanging.
+            group.addTask {
+                defer { isRunning.finish() }
+                try await app.run()
+            }
             for await _ in running { break }
             defer { group.cancelAll() }
             return try await body(issuer)
