@@ -55,7 +55,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_client_check import LEGACY_VERSION, MODERN_VERSION, Report, describe, run_check
 from oauth_flow_check import OneLineLog, client_metadata
 from oauth_sign_in import REDIRECT_URI, FormReader, InMemoryTokenStorage, SimulatedUser
-from oauth_transcript import Transcript, redact_query
+from oauth_transcript import REDACTED, Transcript, redact_query
 
 CLIENT_ID = "workshop-delegation"  # the Delegation server's client at both issuers (Tests/Fixtures/delegation)
 URL_ELICITATION_REQUIRED = -32042
@@ -84,6 +84,13 @@ class Options:
 
 
 # --- The person's browser ---------------------------------------------------------
+
+
+def shown(url: str) -> str:
+    """The URL as the transcript prints it: secrets, and the link's single-use request id, as `…`."""
+    parts = urlsplit(redact_query(url))
+    query = "&".join(f"request={REDACTED}" if p.startswith("request=") else p for p in parts.query.split("&"))
+    return parts._replace(query=query).geturl() if parts.query else parts.geturl()
 
 
 @dataclass
@@ -157,7 +164,7 @@ class HTTPBrowser:
 
     def _note(self, visit: Visit, method: str, url: str, response: httpx2.Response) -> None:
         visit.hops.append((url, response.status_code))
-        self.transcript.step(f"{self.username}'s browser: {method} {redact_query(url)} -> {response.status_code}")
+        self.transcript.step(f"{self.username}'s browser: {method} {shown(url)} -> {response.status_code}")
 
 
 def sign_in_form(page: str):
@@ -165,6 +172,11 @@ def sign_in_form(page: str):
     reader = FormReader()
     reader.feed(page)
     return next((f for f in reader.forms if f.hidden.get("consent") == "approve"), None)
+
+
+def asked(visit: Visit) -> list[dict[str, str]]:
+    """The /authorize requests of a visit, for a message: state and PKCE values as `…`."""
+    return [{k: REDACTED if k in ("state", "code_challenge") else v for k, v in a.items()} for a in visit.authorizations]
 
 
 def page_title(page: str) -> str:
@@ -210,7 +222,7 @@ class ChromiumBrowser:
 
         driver, visit = self.driver, Visit()
         driver.set_page_load_timeout(PAGE_TIMEOUT)
-        self.transcript.step(f"Chromium opens {redact_query(url)}")
+        self.transcript.step(f"Chromium opens {shown(url)}")
         driver.get(url)
         for _ in range(3):  # the workshop issuer's page, the partner's page, then "Account linked"
             here = driver.current_url
@@ -221,7 +233,7 @@ class ChromiumBrowser:
                 button = driver.find_element(By.CSS_SELECTOR, 'button[name="username"][value="alice"]')
             except NoSuchElementException:
                 break
-            self.transcript.step(f"Chromium shows {driver.title!r} at {redact_query(here)}; alice clicks {button.text!r}")
+            self.transcript.step(f"Chromium shows {driver.title!r} at {shown(here)}; alice clicks {button.text!r}")
             button.click()
             try:
                 WebDriverWait(driver, PAGE_TIMEOUT).until(
@@ -232,7 +244,7 @@ class ChromiumBrowser:
         visit.title = driver.title
         # Chromium shows no status: the page must be the server's answer to the partner's redirect.
         visit.status = 200 if urlsplit(driver.current_url).path == "/link/callback" else 0
-        self.transcript.step(f"Chromium lands on {redact_query(driver.current_url)}: {visit.page[:80]!r}")
+        self.transcript.step(f"Chromium lands on {shown(driver.current_url)}: {visit.page[:80]!r}")
         if self.screenshot:
             from browser import save_page
             save_page(driver, self.screenshot)
@@ -369,13 +381,13 @@ class Flow:
         report.check(home.get("client_id") == CLIENT_ID and home.get("code_challenge_method") == "S256"
                      and bool(home.get("state")) and home.get("resource") == options.server_url,
                      f"{what}: first to the workshop issuer's /authorize as {CLIENT_ID}, PKCE S256, a state, resource the MCP endpoint",
-                     f"the authorization requests were {[redact_query(str(a)) for a in visit.authorizations]}")
+                     f"the authorization requests were {asked(visit)}")
         report.check(partner.get("client_id") == CLIENT_ID and partner.get("code_challenge_method") == "S256"
                      and bool(partner.get("state")) and partner.get("state") != home.get("state")
                      and "calendar:read" in partner.get("scope", "").split()
                      and (options.partner_calendar_url is None or partner.get("resource") == options.partner_calendar_url),
                      f"{what}: then to the partner's /authorize, PKCE S256, a new state, scope calendar:read, resource its calendar",
-                     f"the authorization requests were {[redact_query(str(a)) for a in visit.authorizations]}")
+                     f"the authorization requests were {asked(visit)}")
         if not cookies:
             return
         cookie = (visit.link_cookie or "").lower()
@@ -460,7 +472,7 @@ class Flow:
                               f"isError {refused.is_error}, text {text!r}")
 
     async def refuse(self, params: types.ElicitRequestURLParams) -> bool:
-        self.transcript.detail(f"an elicitation nobody expected: {redact_query(params.url)}")
+        self.transcript.detail(f"an elicitation nobody expected: {shown(params.url)}")
         return False
 
     async def hostile(self, client: Client) -> None:
