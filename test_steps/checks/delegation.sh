@@ -138,7 +138,14 @@ checks_delegation() {
     calendar_get "$calendar" "$minted"
     expect_status 403
 
-  check "exchange refused, invalid_request: a subject token issued for another audience (the calendar token itself)"
+  check "exchange refused, invalid_request: a subject token alice's client got for another audience (the calendar)"
+    issuer_sign_in "$issuer" alice "$calendar" mcp:read
+    LAST_BODY="$(jwt_part "$SIGNED_IN_TOKEN" 2)"
+    expect_json '[.aud, .act]' "[\"$calendar\",null]"
+    exchange "$secret" "$SIGNED_IN_TOKEN"
+    expect_exchange_error 400 invalid_request
+
+  check "exchange refused, invalid_request: a token that was itself obtained by exchange (it has act)"
     exchange "$secret" "$exchanged"
     expect_exchange_error 400 invalid_request
 

@@ -504,7 +504,7 @@ class Flow:
                     taken = await bob.visit(visit.stopped_at or "", stop_before="/authorize")
                 report.check(taken.stopped_at is None and 400 <= taken.status < 500,
                              "bob's browser opening alice's /link/signed-in URL is refused (4xx), and not sent on to the partner",
-                             f"it ended with {taken.status} {page_text(taken.page)[:200]!r}, stopped at {taken.stopped_at}")
+                             f"it ended with {taken.status} {page_text(taken.page)[:200]!r}, stopped at {shown(taken.stopped_at or '')}")
 
         if (third := await ask("bob takes over the partner's answer")) is not None:
             visit = await self.link_as("alice", third, stop_before="/link/callback")
