@@ -56,9 +56,9 @@ class DirectiveTests(unittest.TestCase):
 
     def test_the_services_addresses_must_be_exported_for_a_new_terminal(self):
         parsed = chapter("> `export BASE=http://127.0.0.1:9000 ISSUER=http://127.0.0.1:9001`\n\n"
-                         + CAST.replace("\nls\n", '\ncurl "$CALENDAR/health" "$PARTNER_ISSUER" "$BASE"\n'))
+                         + CAST.replace("\nls\n", '\ncurl "$CALENDAR/health" "$PARTNER_ISSUER" "$BASE" "$DATA_DIR"\n'))
         (problem,) = unset_variables([parsed], session_runs([parsed]))
-        self.assertIn("uses $PARTNER_ISSUER, $CALENDAR,", problem)
+        self.assertIn("uses $PARTNER_ISSUER, $CALENDAR, $DATA_DIR,", problem)
 
 
 class AddressTests(unittest.TestCase):
