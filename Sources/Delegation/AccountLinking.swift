@@ -61,8 +61,7 @@ struct AccountLinking: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         let status: UInt, body: ByteBuffer
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: OAuthClient.timeout)
-            (status, body) = (response.status.code, try await response.body.collect(upTo: 256 * 1024))
+            (status, body) = try await OutboundHTTP.send(request, timeout: OAuthClient.timeout, upTo: 256 * 1024)
         } catch {
             throw Problem(description: "The partner calendar could not be reached; try again later.")
         }

@@ -90,9 +90,8 @@ struct OAuthClient: Sendable {
         request.headers.add(name: "Authorization", value: client.basicAuthorization)
         request.body = .bytes(ByteBuffer(string: Self.form(form)))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            let body = try await response.body.collect(upTo: Self.maxAnswerSize)
-            return (response.status.code, (try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null)
+            let (status, body) = try await OutboundHTTP.send(request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            return (status, (try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null)
         } catch {
             throw Failure(description: "could not reach \(url): \(error)")
         }

@@ -69,9 +69,8 @@ final class TokenExchangeClient: Sendable {
         request.headers.add(name: "Authorization", value: "Basic \(Data(credentials.utf8).base64EncodedString())")
         request.body = .bytes(ByteBuffer(string: form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&")))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            let body = try await response.body.collect(upTo: Self.maxAnswerSize)
-            return (response.status.code, try? JSONValue(parsing: Data(body.readableBytesView)))
+            let (status, body) = try await OutboundHTTP.send(request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            return (status, try? JSONValue(parsing: Data(body.readableBytesView)))
         } catch {
             throw Failure("The issuer could not be reached to get a token for the calendar; try again shortly.", log: "could not reach \(url): \(error)")
         }

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+import WorkshopSupport
+
+@testable import Delegation
+
+/// What the Delegation server's own requests to other servers (issuers, the calendars, the partner) put up
+/// with: a server that answers slowly, or sends them elsewhere.
+@Suite("Delegation: requests to other servers end in time and follow no redirect")
+struct DelegationOutboundTests {
+    /// A server that answers slowly or redirects: a hostile partner, or a broken one.
+    final class Stub: Sendable {
+        /// Forms posted to /steal, where a followed redirect would have delivered them.
+        let stolen = Mutex<[String]>([])
+
+        func router(base: String) -> Router<BasicRequestContext> {
+            let router = Router()
+            router.get("/.well-known/oauth-authorization-server") { _, _ in
+                let metadata: JSONValue = [
+                    "issuer": .string(base), "authorization_endpoint": .string(base + "/authorize"),
+                    "token_endpoint": .string(base + "/token"),
+                ]
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: metadata.encoded())))
+            }
+            // The headers at once, then the body a byte a second: the answer never ends within any timeout.
+            router.get("/slow/events") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody { writer in
+                        for _ in 0..<30 {
+                            try await writer.write(ByteBuffer(string: " "))
+                            try await Task.sleep(for: .seconds(1))
+                        }
+                        try await writer.write(ByteBuffer(string: "{}"))
+                        try await writer.finish(nil)
+                    })
+            }
+            // The same server under another name is another origin: a 307 keeps the method and the form.
+            let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            router.post("/token") { _, _ in
+                Response(status: .temporaryRedirect, headers: [.location: elsewhere + "/steal"])
+            }
+            router.post("/steal") { request, _ in
+                let form = String(buffer: try await request.body.collect(upTo: 65536))
+                self.stolen.withLock { $0.append(form) }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            }
+            return router
+        }
+
+        func run(_ body: @Sendable (String) async throws -> Void) async throws {
+            let port = try OnlineIssuer.freePort()
+            let base = "http://127.0.0.1:\(port)"
+            let quiet = Logger(label: "stub", factory: { _ in SwiftLogNoOpLogHandler() })
+            try await LinkWorld.listen(port: port, logger: quiet, router(base: base)) { try await body(base) }
+        }
+    }
+
+    @Test("a calendar that sends its answer a byte at a time is given up on within the timeout")
+    func slowAnswerEndsInTime() async throws {
+        let stub = Stub()
+        try await stub.run { base in
+            let tool = CalendarEventsTool(exchange: nil, calendarURL: base + "/slow")
+            let started = ContinuousClock.now
+            await #expect(throws: TokenExchangeClient.Failure.self) { _ = try await tool.events(with: "a-token") }
+            #expect(ContinuousClock.now - started < .seconds(12), "the answer's body was waited for beyond the timeout")
+        }
+    }
+
+    @Test("an issuer's 307 to another origin is not followed: the caller's token and a code stay where they were sent")
+    func redirectIsNotFollowed() async throws {
+        let stub = Stub()
+        try await stub.run { base in
+            let exchange = TokenExchangeClient(
+                issuer: base, clientID: "workshop-delegation", clientSecret: "secret", logger: Logger(label: "test"))
+            _ = try? await exchange.post([("subject_token", "the-callers-token")], to: base + "/token")
+            let client = OAuthClient(issuer: base, client: ClientSecret(clientID: "workshop-delegation", secret: "secret"))
+            _ = try? await client.redeem(code: "the-code", verifier: "the-verifier", redirectURI: base + "/cb", resource: base)
+            let stolen = stub.stolen.withLock { $0 }
+            #expect(stolen.isEmpty, "a redirect delivered \(stolen) to another origin")
+        }
+    }
+}
