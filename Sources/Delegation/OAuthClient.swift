@@ -59,6 +59,16 @@ struct OAuthClient: Sendable {
         try await token([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("resource", resource)], keeping: refreshToken)
     }
 
+    /// Whether the server promises `iss` in every authorization answer (RFC 9207 §3); when its metadata
+    /// cannot be read, it is taken to, so that an answer without `iss` is refused rather than trusted.
+    func namesItselfInAnswers() async -> Bool {
+        do throws(IssuerDiscovery.Failure) {
+            return try await IssuerDiscovery().metadata(of: issuer)["authorization_response_iss_parameter_supported"] == true
+        } catch {
+            return true
+        }
+    }
+
     /// Revokes a refresh token, best effort (RFC 7009 §2.1): its whole grant ends with it.
     func revoke(_ refreshToken: String) async {
         guard let url = try? await endpoint("revocation_endpoint") else { return }
