@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 
 /// This server's requests to other servers (the issuers, the calendars, the partner): each answered in full,
@@ -12,6 +13,13 @@ enum OutboundHTTP {
     /// The other server took longer than the time limit to answer in full.
     struct TimedOut: Error, CustomStringConvertible {
         var description: String { "no complete answer within the time limit" }
+    }
+
+    /// Whether a token or a secret may be sent to `url`: over TLS, or in plain HTTP to this machine alone
+    /// (RFC 6749 §1.6 and §10.3, RFC 6750 §5.3).
+    static func isProtected(_ url: String) -> Bool {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else { return false }
+        return scheme == "https" || (scheme == "http" && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(parts.host?.lowercased() ?? ""))
     }
 
     /// The status and at most `limit` bytes of body, or an error once `timeout` has passed.

@@ -86,3 +86,19 @@ struct DelegationOutboundTests {
         }
     }
 }
+
+extension DelegationOutboundTests {
+    @Test("a partner or calendar on plain HTTP beyond this machine is refused at start: tokens and the secret would travel in clear")
+    func plainHTTPElsewhereIsRefused() throws {
+        for options in [["--partner-issuer", "http://partner.example"], ["--partner-calendar-url", "http://partner.example/calendar"]] {
+            #expect(throws: (any Error).self, "\(options)") { try PartnerOptions.parse(options) }
+        }
+        #expect(throws: (any Error).self) { try ExchangeOptions.parse(["--calendar-url", "http://calendar.example/calendar"]) }
+        // On this machine plain HTTP is fine (the workshop's defaults), and https anywhere.
+        _ = try PartnerOptions.parse(["--partner-issuer", "https://partner.example", "--partner-calendar-url", "https://partner.example/calendar"])
+        _ = try PartnerOptions.parse(["--partner-issuer", "http://localhost:9002", "--partner-calendar-url", "http://[::1]:9102/calendar"])
+        _ = try ExchangeOptions.parse(["--calendar-url", "https://calendar.example/calendar"])
+        _ = try PartnerOptions.parse([])
+        _ = try ExchangeOptions.parse([])
+    }
+}
