@@ -62,11 +62,8 @@ struct OAuthClient: Sendable {
     /// Whether the server promises `iss` in every authorization answer (RFC 9207 §3); when its metadata
     /// cannot be read, it is taken to, so that an answer without `iss` is refused rather than trusted.
     func namesItselfInAnswers() async -> Bool {
-        do throws(IssuerDiscovery.Failure) {
-            return try await IssuerDiscovery().metadata(of: issuer)["authorization_response_iss_parameter_supported"] == true
-        } catch {
-            return true
-        }
+        guard let metadata = try? await metadata() else { return true }
+        return metadata["authorization_response_iss_parameter_supported"] == true
     }
 
     /// Revokes a refresh token, best effort (RFC 7009 §2.1): its whole grant ends with it.
@@ -109,16 +106,19 @@ struct OAuthClient: Sendable {
 
     /// An endpoint the metadata names (RFC 8414 §2); over https, or plain http on this machine only.
     private func endpoint(_ name: String) async throws(Failure) -> String {
-        let metadata: [String: JSONValue]
-        do throws(IssuerDiscovery.Failure) {
-            metadata = try await IssuerDiscovery().metadata(of: issuer)
-        } catch {
-            throw Failure(description: error.description)
-        }
-        guard let url = metadata[name]?.stringValue, let parts = URLComponents(string: url),
+        guard let url = try await metadata()[name]?.stringValue, let parts = URLComponents(string: url),
             parts.scheme == "https" || (parts.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(parts.host ?? ""))
         else { throw Failure(description: "the metadata of \(issuer) names no usable \(name)") }
         return url
+    }
+
+    /// The server's RFC 8414 metadata, read in full within the timeout: a slow partner holds no tool call.
+    private func metadata() async throws(Failure) -> [String: JSONValue] {
+        do {
+            return try await OutboundHTTP.within(Self.timeout) { [issuer] in try await IssuerDiscovery().metadata(of: issuer) }
+        } catch {
+            throw Failure(description: "the metadata of \(issuer): \(error)")
+        }
     }
 
     static func form(_ pairs: [(String, String)]) -> String {

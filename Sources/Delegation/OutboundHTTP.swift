@@ -24,11 +24,16 @@ enum OutboundHTTP {
 
     /// The status and at most `limit` bytes of body, or an error once `timeout` has passed.
     static func send(_ request: HTTPClientRequest, timeout: TimeAmount, upTo limit: Int) async throws -> (status: UInt, body: ByteBuffer) {
-        try await withThrowingTaskGroup(of: (status: UInt, body: ByteBuffer)?.self) { group in
-            group.addTask {
-                let response = try await client.execute(request, timeout: timeout)
-                return (response.status.code, try await response.body.collect(upTo: limit))
-            }
+        try await within(timeout) {
+            let response = try await client.execute(request, timeout: timeout)
+            return (response.status.code, try await response.body.collect(upTo: limit))
+        }
+    }
+
+    /// `work`'s result, or `TimedOut` once `timeout` has passed (and `work` cancelled).
+    static func within<T: Sendable>(_ timeout: TimeAmount, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
             group.addTask {
                 try await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
                 return nil

@@ -40,6 +40,18 @@ struct DelegationOutboundTests {
                         try await writer.finish(nil)
                     })
             }
+            // An issuer whose metadata never ends: the partner, as a third party, may be slow or hostile.
+            router.get("/.well-known/oauth-authorization-server/slow-issuer") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody { writer in
+                        for _ in 0..<30 {
+                            try await writer.write(ByteBuffer(string: " "))
+                            try await Task.sleep(for: .seconds(1))
+                        }
+                        try await writer.finish(nil)
+                    })
+            }
             // The same server under another name is another origin: a 307 keeps the method and the form.
             let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
             router.post("/token") { _, _ in
@@ -100,5 +112,17 @@ extension DelegationOutboundTests {
         _ = try ExchangeOptions.parse(["--calendar-url", "https://calendar.example/calendar"])
         _ = try PartnerOptions.parse([])
         _ = try ExchangeOptions.parse([])
+    }
+
+    @Test("a partner whose metadata never ends is given up on within the timeout, at a redeem, a refresh or an iss check")
+    func slowMetadataEndsInTime() async throws {
+        let stub = Stub()
+        try await stub.run { base in
+            let client = OAuthClient(issuer: base + "/slow-issuer", client: ClientSecret(clientID: "workshop-delegation", secret: "secret"))
+            let started = ContinuousClock.now
+            await #expect(throws: OAuthClient.Failure.self) { _ = try await client.refresh("a-refresh-token", resource: base) }
+            #expect(await client.namesItselfInAnswers(), "unreadable metadata is taken to promise iss")
+            #expect(ContinuousClock.now - started < .seconds(16), "the metadata's body was waited for beyond the timeout")
+        }
     }
 }
