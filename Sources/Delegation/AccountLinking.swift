@@ -104,7 +104,12 @@ struct AccountLinking: Sendable {
                     logger.warning("Could not refresh a partner token", metadata: ["reason": "\(error)"])
                     throw Problem(description: "The partner could not be reached to renew your access; try again later.")
                 }
-                try await save(fresh, for: owner)
+                // The person may have unlinked, or linked anew, while the partner answered: that stands, and the
+                // grant this refresh renewed is ended rather than kept by nobody.
+                guard try await replace(tokens, with: fresh, for: owner) else {
+                    if let refresh = fresh.refreshToken { await OAuthClient(issuer: partner.issuer, client: partner.client).revoke(refresh) }
+                    return .success(try await stored(owner))
+                }
                 return .success(fresh)
             } catch {
                 return .failure(error)
@@ -122,9 +127,9 @@ struct AccountLinking: Sendable {
         }
     }
 
-    func save(_ tokens: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws(Problem) {
+    func replace(_ old: OAuthClient.Tokens, with new: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws(Problem) -> Bool {
         do {
-            try await store.save(tokens, for: owner)
+            return try await store.replace(old, with: new, for: owner)
         } catch {
             logger.error("Partner links database error", metadata: ["reason": "\(error)"])
             throw Problem(description: "Your partner link could not be saved; try again.")

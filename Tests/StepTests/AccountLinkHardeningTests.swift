@@ -72,4 +72,24 @@ struct AccountLinkHardeningTests {
             (error as? LinkKey.Problem)?.description.contains("chmod 600") == true
         }
     }
+
+    @Test("a refresh that ends after partner_unlink does not bring the link back")
+    func refreshAfterUnlinkStoresNothing() async throws {
+        try await LinkWorld.run { world in
+            try await DelegationOutboundTests.Stub().run { base in
+                let partner = Partner(
+                    issuer: base + "/refreshing", client: ClientSecret(clientID: LinkWorld.clientID, secret: "secret"), calendarURL: base + "/calendar")
+                let alice = world.owner("alice")
+                let expired = OAuthClient.Tokens(accessToken: "old", refreshToken: "old-refresh", expiresAt: Date() - 10, scope: nil)
+                try await world.linking.store.save(expired, for: alice)
+                async let refreshed = world.linking.refreshed(alice, partner)
+                try await Task.sleep(for: .milliseconds(300))
+                // partner_unlink, while the refresh is at the partner.
+                #expect(try await world.linking.store.delete(for: alice))
+                _ = try await refreshed
+                #expect(try await world.linking.store.tokens(for: alice) == nil, "the unlinked account is linked again")
+            }
+        }
+    }
 }
+

@@ -52,6 +52,21 @@ struct DelegationOutboundTests {
                         try await writer.finish(nil)
                     })
             }
+            // An issuer that takes a second to refresh, so that something can happen meanwhile.
+            router.get("/.well-known/oauth-authorization-server/refreshing") { _, _ in
+                let metadata: JSONValue = [
+                    "issuer": .string(base + "/refreshing"), "authorization_endpoint": .string(base + "/authorize"),
+                    "token_endpoint": .string(base + "/refreshing/token"),
+                ]
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: metadata.encoded())))
+            }
+            router.post("/refreshing/token") { _, _ in
+                try await Task.sleep(for: .seconds(1))
+                let tokens: JSONValue = ["access_token": "fresh", "token_type": "Bearer", "refresh_token": "fresh-refresh", "expires_in": 300]
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: tokens.encoded())))
+            }
             // The same server under another name is another origin: a 307 keeps the method and the form.
             let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
             router.post("/token") { _, _ in
