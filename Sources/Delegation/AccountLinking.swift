@@ -96,13 +96,15 @@ struct AccountLinking: Sendable {
                 do throws(OAuthClient.Failure) {
                     fresh = try await OAuthClient(issuer: partner.issuer, client: partner.client)
                         .refresh(refreshToken, resource: partner.calendarURL)
-                } catch let refusal where refusal.code != nil {
+                } catch let refusal where refusal.code == "invalid_grant" {
+                    // RFC 6749 §5.2: only invalid_grant says the grant is over; another error is this server's
+                    // client or the partner at fault, and costs nobody their link.
                     logger.info("The partner refused a refresh: link dropped", metadata: ["sub": "\(owner.subject)", "error": "\(refusal.code!)"])
                     _ = try? await store.delete(for: owner)
                     return .success(nil)
                 } catch {
                     logger.warning("Could not refresh a partner token", metadata: ["reason": "\(error)"])
-                    throw Problem(description: "The partner could not be reached to renew your access; try again later.")
+                    throw Problem(description: "The partner did not renew your access (it could not be reached, or refused this server); try again later.")
                 }
                 // The person may have unlinked, or linked anew, while the partner answered: that stands, and the
                 // grant this refresh renewed is ended rather than kept by nobody.

@@ -91,5 +91,21 @@ struct AccountLinkHardeningTests {
             }
         }
     }
+
+    @Test("a refresh refused for this server's client (invalid_client) keeps the link: only invalid_grant ends it (RFC 6749 §5.2)")
+    func refreshRefusedForTheClientKeepsTheLink() async throws {
+        try await LinkWorld.run { world in
+            try await DelegationOutboundTests.Stub().run { base in
+                let partner = Partner(
+                    issuer: base + "/misconfigured", client: ClientSecret(clientID: LinkWorld.clientID, secret: "secret"),
+                    calendarURL: base + "/calendar")
+                let alice = world.owner("alice")
+                let expired = OAuthClient.Tokens(accessToken: "old", refreshToken: "old-refresh", expiresAt: Date() - 10, scope: nil)
+                try await world.linking.store.save(expired, for: alice)
+                await #expect(throws: AccountLinking.Problem.self) { _ = try await world.linking.refreshed(alice, partner) }
+                #expect(try await world.linking.store.tokens(for: alice) == expired, "a misconfigured client cost alice her link")
+            }
+        }
+    }
 }
 

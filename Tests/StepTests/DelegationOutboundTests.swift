@@ -67,6 +67,20 @@ struct DelegationOutboundTests {
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: tokens.encoded())))
             }
+            // An issuer that no longer knows this server's client: a configuration error, not a verdict on the grant.
+            router.get("/.well-known/oauth-authorization-server/misconfigured") { _, _ in
+                let metadata: JSONValue = [
+                    "issuer": .string(base + "/misconfigured"), "authorization_endpoint": .string(base + "/authorize"),
+                    "token_endpoint": .string(base + "/misconfigured/token"),
+                ]
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: metadata.encoded())))
+            }
+            router.post("/misconfigured/token") { _, _ in
+                let error: JSONValue = ["error": "invalid_client", "error_description": "Unknown client."]
+                return Response(
+                    status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: error.encoded())))
+            }
             // The same server under another name is another origin: a 307 keeps the method and the form.
             let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
             router.post("/token") { _, _ in
