@@ -86,6 +86,17 @@ struct AccountLinkStore: Sendable {
         return !deleted.isEmpty
     }
 
+    /// Deletes the owner's link only while it still holds `tokens`: a refusal of old tokens ends no newer link.
+    func delete(_ tokens: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws {
+        try await database.write { db in
+            let rows = try await db.query(
+                "SELECT sealed FROM partner_links WHERE owner_issuer = ? AND owner_subject = ?", [.text(owner.issuer), .text(owner.subject)])
+            guard let blob = rows.first?.column("sealed")?.blob, open(Data(blob.readableBytesView), for: owner) == tokens else { return }
+            _ = try await db.query(
+                "DELETE FROM partner_links WHERE owner_issuer = ? AND owner_subject = ?", [.text(owner.issuer), .text(owner.subject)])
+        }
+    }
+
     /// The owner pair as associated data: two JSON strings, so that no two pairs encode alike.
     static func associatedData(_ owner: NotesStore.Owner) -> Data {
         JSONValue.array([.string(owner.issuer), .string(owner.subject)]).encoded()

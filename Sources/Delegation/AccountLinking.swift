@@ -74,7 +74,7 @@ struct AccountLinking: Sendable {
         case 401:
             // The partner no longer takes the token (revoked, say): the link is dropped, and the user asked again.
             logger.info("The partner refused a linked token: link dropped", metadata: ["sub": "\(owner.subject)"])
-            _ = try? await store.delete(for: owner)
+            _ = try? await store.delete(tokens, for: owner)
             return nil
         default:
             throw Problem(description: "The partner calendar answered HTTP \(status); try again later.")
@@ -89,7 +89,7 @@ struct AccountLinking: Sendable {
                 guard let tokens = try await stored(owner) else { return .success(nil) }
                 if tokens.expiresAt > Date() + Self.refreshMargin { return .success(tokens) }
                 guard let refreshToken = tokens.refreshToken else {
-                    _ = try? await store.delete(for: owner)
+                    _ = try? await store.delete(tokens, for: owner)
                     return .success(nil)
                 }
                 let fresh: OAuthClient.Tokens
@@ -100,7 +100,7 @@ struct AccountLinking: Sendable {
                     // RFC 6749 §5.2: only invalid_grant says the grant is over; another error is this server's
                     // client or the partner at fault, and costs nobody their link.
                     logger.info("The partner refused a refresh: link dropped", metadata: ["sub": "\(owner.subject)", "error": "\(refusal.code!)"])
-                    _ = try? await store.delete(for: owner)
+                    _ = try? await store.delete(tokens, for: owner)
                     return .success(nil)
                 } catch {
                     logger.warning("Could not refresh a partner token", metadata: ["reason": "\(error)"])

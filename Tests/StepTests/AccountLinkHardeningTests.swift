@@ -4,9 +4,9 @@ import WorkshopSupport
 
 @testable import Delegation
 
-/// Account linking against answers shaped to slip past a check: the issuer named twice or not at all
-/// (RFC 9207), and a link key others may read.
-@Suite("Account linking: answers without their issuer, and a key others can read")
+/// Account linking against what slips past a check: an answer naming its issuer twice or not at all
+/// (RFC 9207), a link key others may read, and a link changed while a request was at the partner.
+@Suite("Account linking: answers without their issuer, a key others can read, links changed meanwhile")
 struct AccountLinkHardeningTests {
     static let tool = "partner_calendar_events"
 
@@ -104,6 +104,27 @@ struct AccountLinkHardeningTests {
                 try await world.linking.store.save(expired, for: alice)
                 await #expect(throws: AccountLinking.Problem.self) { _ = try await world.linking.refreshed(alice, partner) }
                 #expect(try await world.linking.store.tokens(for: alice) == expired, "a misconfigured client cost alice her link")
+            }
+        }
+    }
+
+    @Test("a partner refusing the old token drops that link only: a new link made meanwhile stays")
+    func refusedTokenDropsOnlyItsOwnLink() async throws {
+        try await LinkWorld.run { world in
+            try await DelegationOutboundTests.Stub().run { base in
+                let partner = Partner(
+                    issuer: base + "/refreshing", client: ClientSecret(clientID: LinkWorld.clientID, secret: "secret"),
+                    calendarURL: base + "/refusing/calendar")
+                let alice = world.owner("alice")
+                let old = OAuthClient.Tokens(accessToken: "old", refreshToken: "old-refresh", expiresAt: Date() + 300, scope: nil)
+                try await world.linking.store.save(old, for: alice)
+                async let events = world.linking.calendarEvents(of: alice, partner)
+                try await Task.sleep(for: .milliseconds(300))
+                // Alice's new link, completed in her browser while the partner was refusing the old token.
+                let new = OAuthClient.Tokens(accessToken: "new", refreshToken: "new-refresh", expiresAt: Date() + 300, scope: nil)
+                try await world.linking.store.save(new, for: alice)
+                #expect(try await events == nil)
+                #expect(try await world.linking.store.tokens(for: alice) == new, "the new link was dropped for the old one's refusal")
             }
         }
     }

@@ -81,6 +81,11 @@ struct DelegationOutboundTests {
                 return Response(
                     status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: error.encoded())))
             }
+            // A calendar that takes a second to refuse a token.
+            router.get("/refusing/calendar/events") { _, _ in
+                try await Task.sleep(for: .seconds(1))
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+            }
             // The same server under another name is another origin: a 307 keeps the method and the form.
             let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
             router.post("/token") { _, _ in
