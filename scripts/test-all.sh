@@ -2,7 +2,9 @@
 # Runs every test of the workshop: the Swift Testing suites, the official Python MCP client
 # against live steps in both protocol eras and signing in with OAuth (with a Client ID Metadata
 # Document, with private_key_jwt, and with dynamic registration), the sign-in page in headless
-# Chromium, the black-box test_steps scripts, and the tutorial tool's unit tests and drift check.
+# Chromium, the Delegation server acting for the user (token exchange and URL elicitation, with the
+# official client), the black-box test_steps scripts, and the tutorial tool's unit tests and drift
+# check.
 # The last line counts every test and check that ran:
 #   N passed, M failed
 # (each Swift test, each check of the Python client, of its OAuth flows and of the browser test,
@@ -111,6 +113,8 @@ stage "python client interop (both eras)" count_check_lines "$root/Tests/Interop
 stage "python client signs in with OAuth (both eras)" count_check_lines "$root/Tests/Interop/python/run_oauth_flows.sh"
 stage "the sign-in page in headless Chromium (both eras)" count_check_lines \
   "$root/Tests/Interop/python/run_browser_sign_in.sh"
+stage "acting for the user: token exchange and URL elicitation, official client (both eras)" count_check_lines \
+  "$root/Tests/Interop/python/run_delegation.sh"
 
 stage "test_steps/run_all.sh" count_check_lines "$root/test_steps/run_all.sh"
 stage "test-all's own counters" count_check_lines "$root/scripts/test_counters.sh"

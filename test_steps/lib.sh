@@ -150,12 +150,12 @@ start_server() {
   if [[ "${1:-}" == --on-port ]]; then FIXED_PORT=$2; shift 2; fi
   STEP=$1; shift
   START_OPTIONS=("$@")
-  ensure_built "Step$STEP"
+  ensure_built "$(server_program)"
   if [[ -z "$WORK_DIR" ]]; then make_work_dir "test_step$STEP"; fi
   SERVER_LOG="$WORK_DIR/server.log"
   SERVER_OUT="${SERVER_STDOUT:-$SERVER_LOG}"
   local help folder
-  help="$("$BIN_DIR/Step$STEP" --help 2>&1)" || true
+  help="$("$BIN_DIR/$(server_program)" --help 2>&1)" || true
   if [[ "$help" == *--keys-dir* ]]; then
     if folder="$(option_value --keys-dir ${START_OPTIONS[@]+"${START_OPTIONS[@]}"})"; then
       KEYS_DIR=$folder
@@ -175,6 +175,13 @@ start_server() {
   fi
   SERVER_OPTIONS=(${START_OPTIONS[@]+"${START_OPTIONS[@]}"})
   launch_server
+}
+
+# server_program — the program start_server runs: BIN_DIR/StepN, or SERVER_PROGRAM when a script
+# sets it (Delegation: Step 9 plus one capability, which keeps Step 9's promises as step 9).
+SERVER_PROGRAM="${SERVER_PROGRAM:-}"
+server_program() {
+  printf '%s' "${SERVER_PROGRAM:-Step$STEP}"
 }
 
 # restart_server — stops the server and starts it again with the same options, on another port
@@ -199,7 +206,7 @@ launch_server() {
   for attempt in 1 2 3; do
     PORT="${FIXED_PORT:-$(free_port)}"
     BASE_URL="http://127.0.0.1:$PORT"
-    SERVER_ARGV=("$BIN_DIR/Step$STEP" --port "$PORT" ${SERVER_OPTIONS[@]+"${SERVER_OPTIONS[@]}"})
+    SERVER_ARGV=("$BIN_DIR/$(server_program)" --port "$PORT" ${SERVER_OPTIONS[@]+"${SERVER_OPTIONS[@]}"})
     SERVER_STARTED="$(date +%s.%N)"
     run_in_background "$SERVER_OUT" "$SERVER_LOG" "${SERVER_ARGV[@]}"
     SERVER_PID=$!
@@ -285,7 +292,7 @@ start_server_expecting_exit() {
   PORT="${FIXED_PORT:-$(free_port)}"
   BASE_URL="http://127.0.0.1:$PORT"
   LAST_REQUEST_LINE=""   # no request to report if this fails
-  SERVER_ARGV=("$BIN_DIR/Step$STEP" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} "$@")
+  SERVER_ARGV=("$BIN_DIR/$(server_program)" --port "$PORT" ${START_OPTIONS[@]+"${START_OPTIONS[@]}"} "$@")
   # Emptied here, not only in the child: the loop below must never read the last server's banner.
   : >"$SERVER_OUT"
   : >"$SERVER_LOG"
@@ -435,7 +442,8 @@ record_result() {
 # finish — ends the script: the last check passed, and so did the whole step.
 finish() {
   close_check
-  if ((CHECKS_PASSED == 1)); then echo "# Step $STEP: 1 check passed"; else echo "# Step $STEP: all $CHECKS_PASSED checks passed"; fi
+  local name="${SERVER_PROGRAM:-Step $STEP}"
+  if ((CHECKS_PASSED == 1)); then echo "# $name: 1 check passed"; else echo "# $name: all $CHECKS_PASSED checks passed"; fi
 }
 
 note() { echo "# $*"; }

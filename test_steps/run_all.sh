@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the step scripts in order, then the issuer's, carries on past failures, and counts every
+# Runs the step scripts in order, then the issuer's, then the Delegation server's (Step 9 plus
+# chapter 12), carries on past failures, and counts every
 # check that ran: a line per script, then on the last line
 #   N passed, M failed
 # A script that stops before its end without naming a failed check counts as one failure.
-# Usage: test_steps/run_all.sh          every test_stepN.sh, then test_issuer.sh
+# Usage: test_steps/run_all.sh          every test_stepN.sh, then test_issuer.sh and test_delegation.sh
 #        test_steps/run_all.sh 2 4      only Steps 2 and 4
 #        test_steps/run_all.sh issuer   only the issuer (generate_token serve)
+#        test_steps/run_all.sh delegation   only the Delegation server
 #        test_steps/run_all.sh --help   this help
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,8 +18,8 @@ steps=()
 if (($# > 0)); then
   for step in "$@"; do
     if [[ "$step" == -h || "$step" == --help ]]; then usage; exit 0; fi
-    if [[ ! "$step" =~ ^([0-9]+|issuer)$ ]]; then
-      echo "usage: $0 [STEP_NUMBER... | issuer]   (not a step number: '$step'; see --help)" >&2
+    if [[ ! "$step" =~ ^([0-9]+|issuer|delegation)$ ]]; then
+      echo "usage: $0 [STEP_NUMBER... | issuer | delegation]   (not a step number: '$step'; see --help)" >&2
       exit 2
     fi
     steps+=("$step")
@@ -30,7 +32,7 @@ else
       echo "${name%.sh}"
     done | sort -n
   )
-  steps+=(issuer)
+  steps+=(issuer delegation)
 fi
 
 results="$(mktemp "${TMPDIR:-/tmp}/run_all.XXXXXX")"
@@ -39,7 +41,7 @@ trap 'rm -f "$results"' EXIT
 passed=0 failed=0 failures="" counts=()
 for step in "${steps[@]}"; do
   name="test_step$step.sh"
-  if [[ "$step" == issuer ]]; then name="test_issuer.sh"; fi
+  if [[ "$step" == issuer || "$step" == delegation ]]; then name="test_$step.sh"; fi
   script="$here/$name"
   echo "=== $name"
   : >"$results"

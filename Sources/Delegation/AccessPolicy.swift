@@ -27,6 +27,8 @@ struct AccessPolicy: Sendable {
         "note_read": [],
         "note_delete": [],
         "calendar_events": [],
+        "partner_calendar_events": [],
+        "partner_unlink": [],
     ]
 
     /// Scope hierarchy: holding the key scope counts as holding the others.

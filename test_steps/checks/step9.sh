@@ -9,20 +9,30 @@
 # Used by test_step9.sh (use_checks 9); the harness is ../lib.sh.
 # shellcheck shell=bash disable=SC2034 # BASE_URL and AUTH_TOKEN are lib.sh's: its request helpers read them
 
-# checks_step9 BASE_URL DATA_DIR — the user-aware tools of the server at BASE_URL, whose --data-dir
-# is DATA_DIR, with no notes in it yet. Restarts the server (BASE_URL changes), with broken notes
-# files that it must refuse, and runs more Step 9 servers beside it (checks_step9_storage).
+# checks_step9 BASE_URL DATA_DIR [--extra-tools "NAME..."] — the user-aware tools of the server at
+# BASE_URL, whose --data-dir is DATA_DIR, with no notes in it yet. Restarts the server (BASE_URL
+# changes), with broken notes files that it must refuse, and runs more Step 9 servers beside it
+# (checks_step9_storage). --extra-tools: the tools a person sees besides Step 9's (a server that is
+# Step 9 plus a capability, such as Delegation).
 # shellcheck disable=SC2016 # '$ARGS' and '$id' in the jq filters are jq's variables, not the shell's
 checks_step9() {
   BASE_URL=$1
-  local data_dir=${2?"checks_step9 takes BASE_URL DATA_DIR"}
-  if (($# > 2)); then die "checks_step9 takes BASE_URL DATA_DIR only, not $3"; fi
+  local data_dir=${2?"checks_step9 takes BASE_URL DATA_DIR [--extra-tools \"NAME...\"]"} extra_tools=""
+  shift 2
+  while (($# > 0)); do
+    case $1 in
+      --extra-tools) extra_tools=${2?"checks_step9: --extra-tools needs a value"} ;;
+      *) die "checks_step9 takes BASE_URL DATA_DIR [--extra-tools \"NAME...\"], not $1" ;;
+    esac
+    shift 2
+  done
   local -a step9_tools=(whoami note_create note_list note_read note_delete)   # what this step adds
   local AUTH_TOKEN=""   # each request below says whose token it sends
   local alice bob ada ulla gina carol token era tool args i id second_id random_id text body secret
   local notes_file="$data_dir/notes.json" database="$data_dir/notes.sqlite" saved="$WORK_DIR/data.saved"
   local note_id_pattern='^[A-Za-z0-9_-]{22}$'
   local user_tools='["echo","get_time","note_create","note_delete","note_list","note_read","whoami"]'
+  user_tools="$(jq -c --arg extra "$extra_tools" '. + ($extra | split(" ") | map(select(. != ""))) | sort' <<<"$user_tools")"
   local tool_def='(.result.tools | map({(.name): .}) | add)'   # a tools/list result's tools, by name
   secret="the door code is $(openssl rand -hex 4)"   # the text of alice's note: nobody else may ever read it
   alice="$(mint_token)" || exit 1
@@ -33,14 +43,17 @@ checks_step9() {
 
   # --- Who sees which tools ---
 
-  check "user: tools/list shows exactly $(and_list echo get_time "${step9_tools[@]}"), in both eras"
+  local -a extra=()
+  read -ra extra <<<"$extra_tools"
+  check "user: tools/list shows exactly $(and_list echo get_time "${step9_tools[@]}" ${extra[@]+"${extra[@]}"}), in both eras"
     for era in legacy modern; do
       with_token "$alice" "post_mcp_$era" tools/list
       expect_result
       expect_json '[.result.tools[].name] | sort' "$user_tools"
     done
 
-  check "admin: tools/list shows all eight tools, server_status too"
+  local -a numbers=(zero one two three four five six seven eight nine ten eleven twelve)
+  check "admin: tools/list shows all ${numbers[$(jq length <<<"$user_tools") + 1]} tools, server_status too"
     with_token "$ada" post_mcp_modern tools/list
     expect_result
     expect_json '[.result.tools[].name] | sort' "$(jq -c '. + ["server_status"] | sort' <<<"$user_tools")"
@@ -657,7 +670,7 @@ stop_beside() {
 start_step9_beside() {
   local data=$1 log=$2
   shift 2
-  start_beside "$log" Step9 --public-url "$BASE_URL" --keys-dir "$KEYS_DIR" --data-dir "$data" "$@"
+  start_beside "$log" "$(server_program)" --public-url "$BASE_URL" --keys-dir "$KEYS_DIR" --data-dir "$data" "$@"
 }
 
 # sqlite_query DATABASE SQL — prints what SQL returns from the SQLite file DATABASE, a line per row,

@@ -14,7 +14,10 @@ on a line of its own (directives inside ``` fences are left alone):
       match exactly one line of the file.
   <!-- include diff="step1_to_step2" -->
       tutorial/diffs/step1_to_step2.diff, generated from diff -ruN Sources/Step1 Sources/Step2
-      (-N shows a new file whole, as if the older step had it empty)
+      (-N shows a new file whole, as if the older step had it empty). A server after the steps,
+      Step N plus one capability in a folder of its own (Sources/Delegation, after Step 9), has
+      its diff named stepN_to_<name>: diff="step9_to_delegation" is diff -ruN Sources/Step9
+      Sources/Delegation (the list is AFTER_STEPS in tutorialkit/diffs.py).
   <!-- include new-files="step8_to_step9" -->
       the files that diff adds, counted in words ("Six new files:") and listed in a table, each
       linked and described by the first sentence of its first /// doc comment, so that neither
@@ -70,12 +73,32 @@ on a line of its own (directives inside ``` fences are left alone):
       request in $CLIENT_SITE_LOG; the issuer is started with --cimd-trusted-host 127.0.0.1
       --cimd-ca-file $CLIENT_SITE_CA, so that it may fetch them. The site is stopped with the
       servers.
+      step="Delegation" (a server after the steps; it needs issuer="yes") runs that server with
+      its home issuer and, for each of these attributes, a service it calls for its users, on
+      free ports, all shown on the chapter's defaults:
+        calendar="ARGS"          .build/debug/CalendarAPI trusting the home issuer, with $KEYS:
+                                 $CALENDAR, shown as http://127.0.0.1:9100
+        partner-issuer="ARGS"    another generate_token serve, with a key pair of its own in
+                                 $PARTNER_KEYS (made first): $PARTNER_ISSUER, shown on port 9002
+        partner-calendar="ARGS"  CalendarAPI trusting the partner issuer, with $PARTNER_KEYS:
+                                 $PARTNER_CALENDAR, shown as http://127.0.0.1:9102
+      ARGS (may be "") are more arguments for that service, as issuer-args are for the home
+      issuer. The server gets --keys-dir $KEYS, --issuer $ISSUER, --data-dir $DATA_DIR (a fresh
+      folder, unless args name one; the commands find it in $DATA_DIR too) and, where its --help lists them, --calendar-url,
+      --partner-issuer and --partner-calendar-url naming the services that run. Write every
+      argument with the default addresses (127.0.0.1:9000 the server, 9001 the home issuer, 9002,
+      9100, 9102): they are rewritten to the real ports, and a JSON file of the repository that
+      names one (a clients-file: its redirect URIs, subject_audience and targets) is replaced by
+      a rewritten copy that transcripts show by the original's name. show-server="yes" shows
+      each program's command line and banner; show-log="yes" the server's own lines
+      ([Delegation] …), show-issuer-log="yes" the home issuer's. The order in which they start,
+      and why, is in tutorialkit/cast.py.
   <!-- session name="signin-token" continues="signin-register" [show-log="yes"] …
   -->
       a session that goes on where another one, earlier in the same chapter, stopped: the same
       servers, the same shell state, the same placeholders, so that prose can come between the
       parts of one run. It takes its step, args, issuer, client-site and show-server from the
-      session it continues (show-log and show-issuer-log are its own), and a session is
+      session it continues, and its services (show-log and show-issuer-log are its own), and a session is
       continued by at most one other. Re-capturing one part (generate --session) re-runs the whole run.
   <!-- include session="step2-discover" -->
       a transcript defined elsewhere, shown again
@@ -110,12 +133,15 @@ itself: generate_token --expires-in N says how it words N seconds, "valid for �
 <token>, UUIDs <uuid>, and the key ids and RSA moduli of the session's key folder (from the
 server's /.well-known/jwks.json, and every jwks.json in $KEYS or a folder inside it) become
 <kid> and <n> (<kid-2>, <n-2> for a second key; $ISSUER_KEYS's key is learnt from the issuer's
-/jwks.json). Where an issuer runs, its port becomes 9001 (9002 for issuer="other"), in URLs
-also when percent-encoded; the client ids it registers (read from its log) become <client-id>;
+/jwks.json, and a partner issuer's too). Where an issuer runs, its port becomes 9001 (9002 for
+issuer="other" and for a partner issuer; 9100 and 9102 for the calendars), in URLs also when
+percent-encoded; the client ids it registers (read from its log) become <client-id>;
 and the client secrets, refresh tokens, authorization codes and PKCE challenges that commands
 print (as the JSON members client_secret and refresh_token, and as code=… and code_challenge=…
 in a URL or at the start of a line) become <client-secret>, <refresh-token>, <code> and <code-challenge>,
-a second value of a kind <client-id-2>, and so on. A command that exits non-zero, or runs
+a second value of a kind <client-id-2>, and so on; so do a state=… (of 16 characters or more: a
+server's own, random) and the id of a URL elicitation (request=… in its link, and its
+elicitationId), as <state> and <request-id>. A command that exits non-zero, or runs
 longer than 20 seconds, fails the run; servers are always stopped.
 
 generate writes every generated file that changed and removes generated files that nothing

@@ -116,6 +116,18 @@ class IssuedNamesTests(unittest.TestCase):
             "challenge-0123456789abcdef": "<code-challenge>",
         })
 
+    def test_a_servers_own_state_and_elicitation_ids_get_placeholders(self):
+        names = IssuedNames()
+        names.learn_output('{"elicitationId": "req-0123456789abcdef", '
+                           '"url": "http://127.0.0.1:9000/link/start?request=req-0123456789abcdef"}\n'
+                           "http://127.0.0.1:9002/authorize?client_id=c&state=st-0123456789abcdef\n"
+                           "state=st-fedcba9876543210\n")
+        self.assertEqual(dict(names.replacements()), {
+            "req-0123456789abcdef": "<request-id>",
+            "st-0123456789abcdef": "<state>",
+            "st-fedcba9876543210": "<state-2>",
+        })
+
     def test_short_values_are_not_the_issuers(self):
         names = IssuedNames()
         names.learn_output('{"client_secret": "…"} code=abc\n')

@@ -6,6 +6,7 @@ Modules, in the order a run uses them:
   swiftdecl   cuts one declaration out of a Swift file, and reads a file's doc comment
   servers     starts and stops the servers a session talks to (through test_steps/serve.sh)
   clientsite  starts and stops the client's HTTPS site, for a session's client metadata documents
+  cast        starts a server after the steps (Delegation) with its issuers and calendar APIs
   sessions    runs a session's commands and captures what they print (and the pages screenshots show)
   normalise   makes a transcript the same on every run (ports, times, tokens, ids)
   render      turns a chapter source into the chapter, and checks its claims

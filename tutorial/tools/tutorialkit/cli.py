@@ -63,7 +63,7 @@ def build_everything(recapture: set[str] | None, verbose: bool) -> Built:
             for name, transcript in zip(names, capture(run, run_shots, pages)):
                 transcripts[name] = transcript
             if verbose:
-                print(f"  captured {', '.join(names)} (Step{run[0].step}, {time.monotonic() - started:.1f}s)",
+                print(f"  captured {', '.join(names)} ({run[0].program}, {time.monotonic() - started:.1f}s)",
                       file=sys.stderr)
         for name in names:
             stored = CAPTURES / f"{name}.txt"

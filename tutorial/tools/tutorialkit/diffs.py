@@ -1,4 +1,6 @@
-"""The step diffs: what `diff -ruN Sources/StepN-1 Sources/StepN` prints, new files whole."""
+"""The step diffs: what `diff -ruN Sources/StepN-1 Sources/StepN` prints, new files whole; and
+for a server after the steps, Step N plus one capability in a folder of its own, what
+`diff -ruN Sources/StepN Sources/<Name>` prints (stepN_to_<name>)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import subprocess
 from .paths import DIFFS, ROOT, TutorialError
 
 DIFF_OPTIONS = "-ruN"  # -N: a file only one side has is shown whole, as if the other side had it empty
+# The servers after the steps, each with the step it copies whole and adds one capability to.
+AFTER_STEPS = {"Delegation": 9}
 
 
 def step_numbers() -> list[int]:
@@ -35,7 +39,11 @@ def tidy_diff(output: str) -> str:
 
 def step_diff(old: int, new: int) -> str:
     """diff -ruN Sources/Step<old> Sources/Step<new>, without timestamps, so it is stable."""
-    a, b = f"Sources/Step{old}", f"Sources/Step{new}"
+    return folder_diff(f"Sources/Step{old}", f"Sources/Step{new}")
+
+
+def folder_diff(a: str, b: str) -> str:
+    """diff -ruN A B (folders named from the repository's root), without timestamps."""
     result = subprocess.run(
         ["diff", DIFF_OPTIONS, "-x", ".DS_Store", a, b],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"},
@@ -45,13 +53,18 @@ def step_diff(old: int, new: int) -> str:
     return tidy_diff(result.stdout)
 
 
-def diff_path(old: int, new: int):
-    return DIFFS / f"step{old}_to_step{new}.diff"
+def diff_path(old: int, new: int | str):
+    """tutorial/diffs/step<old>_to_step<new>.diff, or step<old>_to_<name>.diff for a server after the steps."""
+    return DIFFS / (f"step{old}_to_step{new}.diff" if isinstance(new, int) else f"step{old}_to_{new.lower()}.diff")
 
 
 def generate_diffs() -> dict:
     numbers = step_numbers()
-    return {diff_path(n - 1, n): step_diff(n - 1, n) for n in numbers if n - 1 in numbers}
+    diffs = {diff_path(n - 1, n): step_diff(n - 1, n) for n in numbers if n - 1 in numbers}
+    for name, step in AFTER_STEPS.items():
+        if (ROOT / "Sources" / name).is_dir() and step in numbers:
+            diffs[diff_path(step, name)] = folder_diff(f"Sources/Step{step}", f"Sources/{name}")
+    return diffs
 
 
 FILE_HEADER = re.compile(r"^diff -\w+ (?P<old>\S+) (?P<new>\S+)\n--- (?P=old)\n\+\+\+ (?P=new)\n@@ -0,0 ", re.MULTILINE)

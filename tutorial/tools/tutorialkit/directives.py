@@ -13,11 +13,16 @@ from .paths import SOURCES, TUTORIAL, TutorialError, rel
 from .screenshots import Screenshot, parse as parse_screenshot
 
 DIRECTIVE = re.compile(r"^<!--\s*(include|session|assert|screenshot)\b(.*?)(-->)?\s*$")
+# The services a server after the steps (step="Delegation") calls for its users: each attribute
+# runs one, and its value holds more arguments for it (see cast).
+SERVICES = ("calendar", "partner-issuer", "partner-calendar")
+# A server after the steps: a folder of Sources/ that is Step N plus one capability.
+PROGRAM = re.compile(r"[A-Z][A-Za-z0-9]*")
 ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 ALLOWED = {
     "include": {"file", "decl", "diff", "session", "new-files"},
     "session": {"name", "step", "show-server", "show-log", "args", "issuer", "show-issuer-log", "continues",
-                "client-site", "issuer-args", "startup-log"},
+                "client-site", "issuer-args", "startup-log", *SERVICES},
     "assert": {"session", "file", "in", "contains", "lacks"},
     "screenshot": {"name", "session", "url", "alt"},
 }
@@ -35,7 +40,7 @@ class Command:
 @dataclass
 class Session:
     name: str
-    step: int
+    step: int  # 0 for a server after the steps, named by program
     commands: list[Command]
     show_server: bool = False
     show_log: str = "no"  # no | yes: the step's own lines | all: every line of its log
@@ -47,6 +52,11 @@ class Session:
     client_site: bool = False  # the client's HTTPS site for metadata documents (clientsite)
     issuer_args: list[str] = field(default_factory=list)  # more arguments for the issuer
     sort_startup_log: bool = False  # the step's start-up lines come from tasks running at once
+    program: str = ""  # the executable: Step<step>, or a server after the steps (Delegation)
+    services: dict[str, list[str]] = field(default_factory=dict)  # SERVICES that run, with their arguments
+
+    def __post_init__(self):
+        self.program = self.program or f"Step{self.step}"
 
 
 @dataclass
@@ -95,12 +105,14 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
         raise TutorialError(f"{where}: a session needs name=\"lowercase-words\", got '{name}'")
     continues = attributes.get("continues")
     if continues is not None:
-        inherited = sorted({"step", "args", "issuer", "show-server", "client-site", "issuer-args"} & attributes.keys())
+        inherited = sorted({"step", "args", "issuer", "show-server", "client-site", "issuer-args", *SERVICES}
+                           & attributes.keys())
         if inherited:
             raise TutorialError(f"{where}: session {name} continues {continues}, and takes "
                                 f"{', '.join(inherited)} from it; leave them out here")
-    elif not attributes.get("step", "").isdigit():
-        raise TutorialError(f"{where}: session {name} needs step=\"N\"")
+    elif not (attributes.get("step", "").isdigit() or PROGRAM.fullmatch(attributes.get("step", ""))):
+        raise TutorialError(f"{where}: session {name} needs step=\"N\" (or the name of a server after the steps, "
+                            "such as step=\"Delegation\")")
     commands: list[Command] = []
     paragraph: list[str] = []
     for line in body + [""]:
@@ -136,9 +148,22 @@ def parse_session(attributes: dict[str, str], body: list[str], where: str) -> Se
     issuer_args = shlex.split(attributes.get("issuer-args", ""))
     if issuer_args and issuer == "no":
         raise TutorialError(f"{where}: session {name}: issuer-args needs an issuer")
+    step = attributes.get("step", "0")
+    services = {service: shlex.split(attributes[service]) for service in SERVICES if service in attributes}
+    if continues is None and not step.isdigit():
+        if issuer != "yes" or client_site:
+            raise TutorialError(f"{where}: session {name}: step=\"{step}\" runs with issuer=\"yes\" (its home "
+                                "issuer), and without client-site")
+    elif services and continues is None:
+        raise TutorialError(f"{where}: session {name}: {', '.join(services)} run beside a server after the steps "
+                            "(step=\"Delegation\"), not beside a step")
+    if "partner-calendar" in services and "partner-issuer" not in services:
+        raise TutorialError(f"{where}: session {name}: partner-calendar trusts the partner issuer: add partner-issuer")
     return Session(
         name=name,
-        step=int(attributes.get("step", "0")),
+        step=int(step) if step.isdigit() else 0,
+        program="" if step.isdigit() else step,
+        services=services,
         commands=commands,
         show_server=attributes.get("show-server", "no") == "yes",
         show_log=show_log,
@@ -247,6 +272,7 @@ def session_runs(chapters: list[Chapter]) -> list[list[Session]]:
             root = run[0]
             session.step, session.args, session.issuer, session.show_server = root.step, root.args, root.issuer, False
             session.client_site, session.issuer_args = root.client_site, root.issuer_args
+            session.program, session.services = root.program, root.services
             if session.show_issuer_log and root.issuer == "no":
                 raise TutorialError(f"{session.source}: session {session.name}: show-issuer-log=\"yes\" needs "
                                     f"an issuer on {root.name}")

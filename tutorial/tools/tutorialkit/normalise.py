@@ -13,9 +13,11 @@ from typing import Callable
 SHOWN_PORT = 9000
 SHOWN_ISSUER_PORT = {"yes": 9001, "other": 9002}  # the workshop issuer's port, and another issuer's
 SHOWN_SITE_PORT = 9443  # the client's HTTPS site, where its metadata documents are (clientsite)
+# The services a server after the steps calls for its users (cast): their default ports, as shown.
+SHOWN_SERVICE_PORTS = {"partner-issuer": 9002, "calendar": 9100, "partner-calendar": 9102}
 # Ports a transcript shows as they are: a server must never get one, or normalising its port would
 # rewrite them (the shown ports, and 33418: the Python client's redirect URI).
-RESERVED_PORTS = {SHOWN_PORT, *SHOWN_ISSUER_PORT.values(), SHOWN_SITE_PORT, 33418}
+RESERVED_PORTS = {SHOWN_PORT, *SHOWN_ISSUER_PORT.values(), SHOWN_SITE_PORT, *SHOWN_SERVICE_PORTS.values(), 33418}
 FIXED_MOMENT = datetime.datetime(2026, 7, 28, 12, 0, 0, tzinfo=datetime.timezone.utc)
 NOW_WINDOW = datetime.timedelta(days=400)  # only times near "now" vary from run to run
 ROUNDING = 60  # seconds: times are shown relative to the command's start, to the nearest minute
@@ -116,16 +118,18 @@ def shown_ports(text: str, ports: list[tuple[int, int]]) -> str:
 def normalise(text: str, port: int, reference: float | None = None,
               replacements: list[tuple[str, str]] | None = None,
               issuer_port: tuple[int, int] | None = None,
-              durations: Durations | None = None) -> str:
+              durations: Durations | None = None,
+              more_ports: list[tuple[int, int]] = ()) -> str:
     """The text as a transcript shows it. `reference`: the unix time the command started (now
     if not given); `replacements`: exact strings to replace first (key folder, key ids);
     `issuer_port`: the issuer's real port and the port to show, if an issuer runs; `durations`:
-    how generate_token words a span, for its "(in 60 minutes)"."""
+    how generate_token words a span, for its "(in 60 minutes)"; `more_ports`: the (real, shown)
+    ports of the other servers that run (a cast's services)."""
     reference = time.time() if reference is None else reference
     text = text.replace("\r\n", "\n")
     for value, placeholder in replacements or []:
         text = text.replace(value, placeholder)
-    text = shown_ports(text, [(port, SHOWN_PORT)] + ([issuer_port] if issuer_port else []))
+    text = shown_ports(text, [(port, SHOWN_PORT)] + ([issuer_port] if issuer_port else []) + list(more_ports))
     text = fixed_http_date(text)
     text = fixed_times(text, reference, durations)
     return placeholders(text)
@@ -163,7 +167,8 @@ class KeyNames:
 
 class IssuedNames:
     """Placeholders for what the workshop issuer hands out at random: the client ids it registers
-    (read from its log), and the client secrets, refresh tokens and codes that commands print."""
+    (read from its log), and the client secrets, refresh tokens and codes that commands print;
+    also the random state and elicitation ids of an MCP server that is itself a client."""
 
     REGISTERED = re.compile(r"\bclient_id=(\S+) .*\[WorkshopIssuer\] Registered a client$", re.MULTILINE)
     PRINTED = [
@@ -171,6 +176,11 @@ class IssuedNames:
         ("refresh-token", re.compile(r'"refresh_token"\s*:\s*"([^"\\]+)"')),
         ("code", re.compile(r"(?:^|[?&])code=([\w.~%-]+)", re.MULTILINE)),
         ("code-challenge", re.compile(r"(?:^|[?&])code_challenge=([\w.~%-]+)", re.MULTILINE)),
+        # A client's own random state (an MCP server that signs its users in elsewhere, chapter 12).
+        ("state", re.compile(r"(?:^|[?&])state=([\w.~%-]+)", re.MULTILINE)),
+        # The id of a URL elicitation, in its link's query and as its elicitationId (chapter 12).
+        ("request-id", re.compile(r"[?&]request=([\w.~%-]+)")),
+        ("request-id", re.compile(r'"elicitationId"\s*:\s*"([^"\\]+)"')),
     ]
     MIN_LENGTH = 16  # shorter values ("…" in a transcript that hides them) are not the issuer's
 

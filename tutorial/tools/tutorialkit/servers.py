@@ -5,7 +5,9 @@ a free port, has the token desk make a key pair in a key folder that holds none,
 (and the issuer), waits until it is ready, and prints where everything is. What the tutorial
 adds is in three calls: `start_step`, `start_step_with_issuer` and `Server.stop`. A session says
 which step and which options, and gets back each server's port, command line, start time, and
-two files: what it printed on stdout (its banner) and on stderr (its log).
+two files: what it printed on stdout (its banner) and on stderr (its log). A server after the
+steps (Delegation), which serve.sh does not know, is started with its cast by `cast`, which
+uses serve.sh for the issuers and `Server` for all.
 
 The binaries come from .build/debug (built when missing, with a warning when older than their
 sources, before serve.sh runs)."""
@@ -37,7 +39,8 @@ HELP_TIMEOUT = 20  # seconds for `StepN --help` and `generate_token keys`
 
 _checked: set[str] = set()
 # Where a program's sources are, when not in Sources/<product>; WorkshopSupport counts for all.
-SOURCE_FOLDERS = {"generate_token": ["generate_token", "Sources/WorkshopIssuer"]}
+SOURCE_FOLDERS = {"generate_token": ["generate_token", "Sources/WorkshopIssuer"],
+                  "CalendarAPI": ["Sources/CalendarAPI", "Sources/CalendarService"]}
 
 
 def _newest_source(folders: list[Path]) -> float:

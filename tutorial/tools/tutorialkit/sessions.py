@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from . import clientsite, servers
+from . import cast as casting, clientsite, servers
 from .directives import Command, Session
 from .normalise import SHOWN_ISSUER_PORT, IssuedNames, KeyNames, log_line, normalise
 from .paths import ROOT, TutorialError, rel
@@ -152,7 +152,7 @@ def _shown_command_line(argv: list[str]) -> str:
 def _start(session: Session, scratch: Path, keys: Path | None, issuer_keys: Path | None,
            issuer_options: list[str] = ()):
     """The step (and the issuer, with `issuer_options`, if the session has one), started: (issuer or None, step)."""
-    what = f"session {session.name}: Step{session.step}"
+    what = f"session {session.name}: {session.program}"
     options = [*(["--keys-dir", str(keys)] if keys else []), *session.args]
     if session.issuer == "no":
         return None, servers.start_step(what, session.step, options, scratch)
@@ -189,7 +189,7 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             replacements[at:at] = pairs
 
         keys = None
-        if servers.takes_keys_dir(session.step):
+        if session.step == 0 or servers.takes_keys_dir(session.step):
             keys = scratch_path / "keys"
             env_extra["KEYS"] = str(keys)
             placeholder(keys, "KEYS")
@@ -198,8 +198,16 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             issuer_keys = scratch_path / "issuer-keys"
             env_extra["ISSUER_KEYS"] = str(issuer_keys)
             placeholder(issuer_keys, "ISSUER_KEYS", first=True)
+        partner_keys = None  # the partner issuer's, for a cast with one
+        if "partner-issuer" in session.services:
+            partner_keys = scratch_path / "partner-keys"
+            env_extra["PARTNER_KEYS"] = str(partner_keys)
+            placeholder(partner_keys, "PARTNER_KEYS", first=True)
+        if session.step == 0:  # a server after the steps keeps its data in a folder of the run
+            env_extra["DATA_DIR"] = str(scratch_path / "data")
+            placeholder(scratch_path / "data", "DATA_DIR")
         key_names, issued_names = KeyNames(), IssuedNames()
-        own_source = f"Step{session.step}"
+        own_source = session.program
         site = clientsite.start(scratch_path) if session.client_site else None
         if site:
             env_extra.update(site.environment())
@@ -207,9 +215,17 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             placeholder(site.folder, "CLIENT_SITE_DIR")
             replacements[:0] = [(str(site.ca), "$CLIENT_SITE_CA")]
             replacements += site.shown_ports()
+        cast = None  # a server after the steps, with its issuers and services
         try:
-            issuer, step = _start(session, scratch_path, keys, issuer_keys,
-                                  [*(site.issuer_options() if site else []), *session.issuer_args])
+            if session.step == 0:
+                cast = casting.start(f"session {session.name}", session.program, session.args, session.issuer_args,
+                                     session.services, scratch_path, keys, partner_keys)
+                issuer, step = cast.issuer, cast.step
+                env_extra.update(cast.environment())
+                replacements += cast.shown_files
+            else:
+                issuer, step = _start(session, scratch_path, keys, issuer_keys,
+                                      [*(site.issuer_options() if site else []), *session.issuer_args])
         except BaseException:
             if site:
                 site.stop()
@@ -222,9 +238,10 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
                 key_names.learn(jwks)
             if issuer:
                 env_extra["ISSUER"] = issuer.url
-                issuer_jwks = _fetch(f"{issuer.url}/jwks.json")
-                if issuer_jwks:
-                    key_names.learn(issuer_jwks)
+                for one in [issuer, *(server for _, server in (cast.services() if cast else []))]:
+                    issuer_jwks = _fetch(f"{one.url}/jwks.json")  # the calendars have none
+                    if issuer_jwks:
+                        key_names.learn(issuer_jwks)
             # Tasks that start together log in either order, and may still be talking to the issuer.
             startup_log = server_log.new_lines(quiet=1 if session.sort_startup_log else 0.1) if shows_log else []
             if session.sort_startup_log:
@@ -237,6 +254,9 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
                                              "WorkshopIssuer")
                     lines = [f"$ {_shown_command_line(issuer.argv)}", *issuer_lines, issuer.banner().rstrip()]
                     parts[0].append(("\n".join(lines) + "\n", issuer.started))
+                for _, service in cast.services() if cast else []:
+                    lines = [f"$ {_shown_command_line(service.argv)}", service.banner().rstrip()]
+                    parts[0].append(("\n".join(lines) + "\n", service.started))
                 lines = [f"$ {_shown_command_line(step.argv)}", *shown_log(startup_log, session.show_log, own_source),
                          step.banner().rstrip()]
                 parts[0].append(("\n".join(lines) + "\n", step.started))
@@ -268,15 +288,18 @@ def capture(run: list[Session], shots: list[Screenshot] = (), pages: dict[str, s
             step.stop()
             if issuer:
                 issuer.stop()
+            if cast:
+                cast.stop()
             if site:
                 site.stop()
         replacements += key_names.replacements() + issued_names.replacements()
         issuer_port = (issuer.port, SHOWN_ISSUER_PORT[session.issuer]) if issuer else None
         durations = DeskDurations(scratch_path)
         shown_in_page = [(value, escaped(shown)) for value, shown in replacements]
+        more_ports = cast.shown_ports() if cast else []
         for name, html, reference in fetched:
             (pages if pages is not None else {})[name] = normalise_page(
-                normalise(html, step.port, reference, shown_in_page, issuer_port, durations))
-        return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations)
+                normalise(html, step.port, reference, shown_in_page, issuer_port, durations, more_ports))
+        return ["\n".join(normalise(text, step.port, reference, replacements, issuer_port, durations, more_ports)
                           for text, reference in texts)
                 for texts in parts]

@@ -10,7 +10,8 @@ import re
 from .directives import Chapter, Session
 
 # What the harness puts in a session's environment and an attendee must set by hand.
-TERMINAL_VARIABLES = ("BASE", "KEYS", "ISSUER", "ISSUER_KEYS")
+TERMINAL_VARIABLES = ("BASE", "KEYS", "ISSUER", "ISSUER_KEYS", "PARTNER_ISSUER", "PARTNER_KEYS", "CALENDAR",
+                      "PARTNER_CALENDAR", "DATA_DIR")
 ASSIGNMENT = re.compile(r"(?:^|[\s;&|(])(?:export\s+|local\s+)?([A-Z_][A-Z0-9_]*)=")
 
 
