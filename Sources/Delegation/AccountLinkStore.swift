@@ -45,6 +45,22 @@ struct AccountLinkStore: Sendable {
         }
     }
 
+    /// Replaces the owner's tokens with `new` only while they are still `old`, in one transaction: a refresh
+    /// that ends after an unlink, or after a new link, stores nothing. True when replaced.
+    func replace(_ old: OAuthClient.Tokens, with new: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws -> Bool {
+        let sealed = try seal(new, for: owner)
+        let now = ISO8601DateFormatter().string(from: Date())
+        return try await database.write { db in
+            let rows = try await db.query(
+                "SELECT sealed FROM partner_links WHERE owner_issuer = ? AND owner_subject = ?", [.text(owner.issuer), .text(owner.subject)])
+            guard let blob = rows.first?.column("sealed")?.blob, open(Data(blob.readableBytesView), for: owner) == old else { return false }
+            _ = try await db.query(
+                "UPDATE partner_links SET sealed = ?, updated_at = ? WHERE owner_issuer = ? AND owner_subject = ?",
+                [.blob(ByteBuffer(bytes: sealed)), .text(now), .text(owner.issuer), .text(owner.subject)])
+            return true
+        }
+    }
+
     /// The owner's tokens; nil when there is no link, or when its row does not open for this owner.
     func tokens(for owner: NotesStore.Owner) async throws -> OAuthClient.Tokens? {
         let rows = try await database.read { db in
@@ -68,6 +84,17 @@ struct AccountLinkStore: Sendable {
                 [.text(owner.issuer), .text(owner.subject)])
         }
         return !deleted.isEmpty
+    }
+
+    /// Deletes the owner's link only while it still holds `tokens`: a refusal of old tokens ends no newer link.
+    func delete(_ tokens: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws {
+        try await database.write { db in
+            let rows = try await db.query(
+                "SELECT sealed FROM partner_links WHERE owner_issuer = ? AND owner_subject = ?", [.text(owner.issuer), .text(owner.subject)])
+            guard let blob = rows.first?.column("sealed")?.blob, open(Data(blob.readableBytesView), for: owner) == tokens else { return }
+            _ = try await db.query(
+                "DELETE FROM partner_links WHERE owner_issuer = ? AND owner_subject = ?", [.text(owner.issuer), .text(owner.subject)])
+        }
     }
 
     /// The owner pair as associated data: two JSON strings, so that no two pairs encode alike.

@@ -61,8 +61,7 @@ struct AccountLinking: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         let status: UInt, body: ByteBuffer
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: OAuthClient.timeout)
-            (status, body) = (response.status.code, try await response.body.collect(upTo: 256 * 1024))
+            (status, body) = try await OutboundHTTP.send(request, timeout: OAuthClient.timeout, upTo: 256 * 1024)
         } catch {
             throw Problem(description: "The partner calendar could not be reached; try again later.")
         }
@@ -75,7 +74,7 @@ struct AccountLinking: Sendable {
         case 401:
             // The partner no longer takes the token (revoked, say): the link is dropped, and the user asked again.
             logger.info("The partner refused a linked token: link dropped", metadata: ["sub": "\(owner.subject)"])
-            _ = try? await store.delete(for: owner)
+            _ = try? await store.delete(tokens, for: owner)
             return nil
         default:
             throw Problem(description: "The partner calendar answered HTTP \(status); try again later.")
@@ -90,22 +89,29 @@ struct AccountLinking: Sendable {
                 guard let tokens = try await stored(owner) else { return .success(nil) }
                 if tokens.expiresAt > Date() + Self.refreshMargin { return .success(tokens) }
                 guard let refreshToken = tokens.refreshToken else {
-                    _ = try? await store.delete(for: owner)
+                    _ = try? await store.delete(tokens, for: owner)
                     return .success(nil)
                 }
                 let fresh: OAuthClient.Tokens
                 do throws(OAuthClient.Failure) {
                     fresh = try await OAuthClient(issuer: partner.issuer, client: partner.client)
                         .refresh(refreshToken, resource: partner.calendarURL)
-                } catch let refusal where refusal.code != nil {
+                } catch let refusal where refusal.code == "invalid_grant" {
+                    // RFC 6749 §5.2: only invalid_grant says the grant is over; another error is this server's
+                    // client or the partner at fault, and costs nobody their link.
                     logger.info("The partner refused a refresh: link dropped", metadata: ["sub": "\(owner.subject)", "error": "\(refusal.code!)"])
-                    _ = try? await store.delete(for: owner)
+                    _ = try? await store.delete(tokens, for: owner)
                     return .success(nil)
                 } catch {
                     logger.warning("Could not refresh a partner token", metadata: ["reason": "\(error)"])
-                    throw Problem(description: "The partner could not be reached to renew your access; try again later.")
+                    throw Problem(description: "The partner did not renew your access (it could not be reached, or refused this server); try again later.")
                 }
-                try await save(fresh, for: owner)
+                // The person may have unlinked, or linked anew, while the partner answered: that stands, and the
+                // grant this refresh renewed is ended rather than kept by nobody.
+                guard try await replace(tokens, with: fresh, for: owner) else {
+                    if let refresh = fresh.refreshToken { await OAuthClient(issuer: partner.issuer, client: partner.client).revoke(refresh) }
+                    return .success(try await stored(owner))
+                }
                 return .success(fresh)
             } catch {
                 return .failure(error)
@@ -123,9 +129,9 @@ struct AccountLinking: Sendable {
         }
     }
 
-    func save(_ tokens: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws(Problem) {
+    func replace(_ old: OAuthClient.Tokens, with new: OAuthClient.Tokens, for owner: NotesStore.Owner) async throws(Problem) -> Bool {
         do {
-            try await store.save(tokens, for: owner)
+            return try await store.replace(old, with: new, for: owner)
         } catch {
             logger.error("Partner links database error", metadata: ["reason": "\(error)"])
             throw Problem(description: "Your partner link could not be saved; try again.")

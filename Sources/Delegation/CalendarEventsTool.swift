@@ -73,9 +73,9 @@ struct CalendarEventsTool: Sendable {
         let status: UInt
         let answer: JSONValue?
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            status = response.status.code
-            answer = try? JSONValue(parsing: Data(try await response.body.collect(upTo: Self.maxAnswerSize).readableBytesView))
+            let (code, body) = try await OutboundHTTP.send(request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            status = code
+            answer = try? JSONValue(parsing: Data(body.readableBytesView))
         } catch {
             throw TokenExchangeClient.Failure("The calendar API at \(calendarURL) could not be reached; try again shortly.", log: "could not reach \(url): \(error)")
         }

@@ -49,6 +49,10 @@ struct ExchangeOptions: ParsableArguments, Sendable {
             throw ValidationError(
                 "--calendar-url must be an absolute http(s) URL without query, fragment or trailing slash, got '\(calendarURL)'.")
         }
+        // The exchanged token goes there: never in clear beyond this machine.
+        guard OutboundHTTP.isProtected(calendarURL) else {
+            throw ValidationError("--calendar-url must be an https URL (plain http only on this machine), got '\(calendarURL)'.")
+        }
     }
 
     /// Why token exchange cannot be turned on as asked, and what to do about it.

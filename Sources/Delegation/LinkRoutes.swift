@@ -53,7 +53,9 @@ struct LinkRoutes: Sendable {
         }
         if let error = Self.parameter(request, "error") { return LinkPage.declined(at: "your sign-in server", error: error) }
         // RFC 9207: an answer that names another issuer is not the answer to this request.
-        guard Self.parameter(request, "iss").map({ $0 == record.owner.issuer }) ?? true, let code = Self.parameter(request, "code") else {
+        guard await Self.answer(request, isFrom: OAuthClient(issuer: record.owner.issuer, client: home)),
+            let code = Self.parameter(request, "code")
+        else {
             return LinkPage.refused(.unknown)
         }
         let signedIn: VerifiedToken
@@ -94,7 +96,9 @@ struct LinkRoutes: Sendable {
             return LinkPage.refused(error)
         }
         if let error = Self.parameter(request, "error") { return LinkPage.declined(at: "the partner", error: error) }
-        guard Self.parameter(request, "iss").map({ $0 == partner.issuer }) ?? true, let code = Self.parameter(request, "code") else {
+        guard await Self.answer(request, isFrom: OAuthClient(issuer: partner.issuer, client: partner.client)),
+            let code = Self.parameter(request, "code")
+        else {
             return LinkPage.refused(.unknown)
         }
         do {
@@ -107,6 +111,14 @@ struct LinkRoutes: Sendable {
         }
         context.logger.info("Account linked", metadata: ["sub": "\(record.owner.subject)"])
         return LinkPage.linked
+    }
+
+    /// RFC 9207 §2.4: an authorization answer names the issuer it comes from, once. It may name none only when
+    /// that issuer does not promise to: a second name, or a missing one, could hide an answer from another server.
+    static func answer(_ request: Request, isFrom client: OAuthClient) async -> Bool {
+        let named = request.uri.queryParameters[values: "iss"]
+        guard named.isEmpty else { return named.count == 1 && named[0] == client.issuer }
+        return await !client.namesItselfInAnswers()
     }
 
     /// A query parameter given exactly once.

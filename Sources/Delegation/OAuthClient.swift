@@ -59,6 +59,13 @@ struct OAuthClient: Sendable {
         try await token([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("resource", resource)], keeping: refreshToken)
     }
 
+    /// Whether the server promises `iss` in every authorization answer (RFC 9207 §3); when its metadata
+    /// cannot be read, it is taken to, so that an answer without `iss` is refused rather than trusted.
+    func namesItselfInAnswers() async -> Bool {
+        guard let metadata = try? await metadata() else { return true }
+        return metadata["authorization_response_iss_parameter_supported"] == true
+    }
+
     /// Revokes a refresh token, best effort (RFC 7009 §2.1): its whole grant ends with it.
     func revoke(_ refreshToken: String) async {
         guard let url = try? await endpoint("revocation_endpoint") else { return }
@@ -90,9 +97,8 @@ struct OAuthClient: Sendable {
         request.headers.add(name: "Authorization", value: client.basicAuthorization)
         request.body = .bytes(ByteBuffer(string: Self.form(form)))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            let body = try await response.body.collect(upTo: Self.maxAnswerSize)
-            return (response.status.code, (try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null)
+            let (status, body) = try await OutboundHTTP.send(request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            return (status, (try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null)
         } catch {
             throw Failure(description: "could not reach \(url): \(error)")
         }
@@ -100,16 +106,19 @@ struct OAuthClient: Sendable {
 
     /// An endpoint the metadata names (RFC 8414 §2); over https, or plain http on this machine only.
     private func endpoint(_ name: String) async throws(Failure) -> String {
-        let metadata: [String: JSONValue]
-        do throws(IssuerDiscovery.Failure) {
-            metadata = try await IssuerDiscovery().metadata(of: issuer)
-        } catch {
-            throw Failure(description: error.description)
-        }
-        guard let url = metadata[name]?.stringValue, let parts = URLComponents(string: url),
+        guard let url = try await metadata()[name]?.stringValue, let parts = URLComponents(string: url),
             parts.scheme == "https" || (parts.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(parts.host ?? ""))
         else { throw Failure(description: "the metadata of \(issuer) names no usable \(name)") }
         return url
+    }
+
+    /// The server's RFC 8414 metadata, read in full within the timeout: a slow partner holds no tool call.
+    private func metadata() async throws(Failure) -> [String: JSONValue] {
+        do {
+            return try await OutboundHTTP.within(Self.timeout) { [issuer] in try await IssuerDiscovery().metadata(of: issuer) }
+        } catch {
+            throw Failure(description: "the metadata of \(issuer): \(error)")
+        }
     }
 
     static func form(_ pairs: [(String, String)]) -> String {

@@ -41,6 +41,10 @@ struct PartnerOptions: ParsableArguments, Sendable {
         for (option, url) in [("--partner-issuer", issuer), ("--partner-calendar-url", calendarURL)] where PublicURL.normalise(url) == nil {
             throw ValidationError("\(option) must be an absolute http(s) URL, got '\(url)'.")
         }
+        // The partner's tokens, its codes and this server's secret go there: never in clear beyond this machine.
+        for (option, url) in [("--partner-issuer", issuer), ("--partner-calendar-url", calendarURL)] where !OutboundHTTP.isProtected(url) {
+            throw ValidationError("\(option) must be an https URL (plain http only on this machine), got '\(url)'.")
+        }
     }
 
     /// The partner as configured, or nil when linking is off.

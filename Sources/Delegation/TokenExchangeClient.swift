@@ -69,9 +69,8 @@ final class TokenExchangeClient: Sendable {
         request.headers.add(name: "Authorization", value: "Basic \(Data(credentials.utf8).base64EncodedString())")
         request.body = .bytes(ByteBuffer(string: form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&")))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            let body = try await response.body.collect(upTo: Self.maxAnswerSize)
-            return (response.status.code, try? JSONValue(parsing: Data(body.readableBytesView)))
+            let (status, body) = try await OutboundHTTP.send(request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            return (status, try? JSONValue(parsing: Data(body.readableBytesView)))
         } catch {
             throw Failure("The issuer could not be reached to get a token for the calendar; try again shortly.", log: "could not reach \(url): \(error)")
         }
@@ -81,10 +80,10 @@ final class TokenExchangeClient: Sendable {
     func tokenEndpoint() async throws(Failure) -> String {
         if let known = found.withLock({ $0 }) { return known }
         let metadata: [String: JSONValue]
-        do throws(IssuerDiscovery.Failure) {
-            metadata = try await discovery.metadata(of: issuer)
+        do {
+            metadata = try await OutboundHTTP.within(Self.timeout) { [discovery, issuer] in try await discovery.metadata(of: issuer) }
         } catch {
-            throw Failure("The issuer could not be reached to get a token for the calendar; try again shortly.", log: error.description)
+            throw Failure("The issuer could not be reached to get a token for the calendar; try again shortly.", log: "\(error)")
         }
         // RFC 8414 §2: without grant_types_supported, an issuer offers authorization_code and implicit only.
         let grants = metadata["grant_types_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
