@@ -74,24 +74,12 @@ struct ExchangeOptions: ParsableArguments, Sendable {
 
     /// The client secret: the file's first line, or the environment variable.
     func secret(environment: [String: String]) throws(Problem) -> String {
-        let text: String
-        if let secretFile {
-            guard let data = FileManager.default.contents(atPath: secretFile), let contents = String(data: data, encoding: .utf8) else {
-                throw Problem(description: "--exchange-secret-file \(secretFile): cannot read the file.")
-            }
-            text = contents
-        } else {
-            guard let value = environment[Self.secretVariable], !value.isEmpty else {
-                throw Problem(
-                    description: "--exchange-client-id needs the client's secret: name a file holding it with"
-                        + " --exchange-secret-file, or set \(Self.secretVariable).")
-            }
-            text = value
+        do {
+            return try ClientSecret.read(
+                clientID: clientID ?? "", file: secretFile, variable: Self.secretVariable, option: "--exchange", environment: environment
+            ).secret
+        } catch {
+            throw Problem(description: error.description)
         }
-        let secret = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        guard !secret.isEmpty else {
-            throw Problem(description: "The exchange client secret (\(secretFile ?? Self.secretVariable)) is empty.")
-        }
-        return secret
     }
 }
