@@ -9,6 +9,8 @@ import WorkshopSupport
 struct IssuerDiscovery: Sendable {
     static let timeout: TimeAmount = .seconds(5)
     static let maxDocumentSize = 512 * 1024
+    /// Follows no redirect (RFC 9110 §15.4): followed, a 307 sends the request again, a token or a secret in it, wherever it points.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
     /// Why an issuer's keys could not be fetched: for the log.
     struct Failure: Error, CustomStringConvertible {
@@ -75,15 +77,48 @@ struct IssuerDiscovery: Sendable {
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            if response.status == .notFound { return nil }
-            guard response.status == .ok else { throw Failure(description: "\(url) answered \(response.status.code)") }
-            let body = try await response.body.collect(upTo: Self.maxDocumentSize)
-            return try JSONValue(parsing: Data(body.readableBytesView))
+            let response = try await Self.answer(to: request, timeout: Self.timeout, upTo: Self.maxDocumentSize)
+            if response.status == 404 { return nil }
+            if response.status / 100 == 3 { throw Self.notFollowed(url, response.status, to: response.location) }
+            guard response.status == 200 else { throw Failure(description: "\(url) answered \(response.status)") }
+            return try JSONValue(parsing: Data(response.body.readableBytesView))
         } catch let failure as Failure {
             throw failure
         } catch {
             throw Failure(description: "\(url): \(error)")
         }
+    }
+
+    /// The status, `Location` and at most `limit` bytes of body of the answer to `request`, all within `timeout`:
+    /// the client's own timeout ends once the headers arrive, and a body may come a byte at a time.
+    static func answer(to request: HTTPClientRequest, timeout: TimeAmount, upTo limit: Int) async throws
+        -> (status: UInt, location: String?, body: ByteBuffer)
+    {
+        try await withThrowingTaskGroup(of: (status: UInt, location: String?, body: ByteBuffer)?.self) { group in
+            group.addTask {
+                let response = try await client.execute(request, timeout: timeout)
+                return (response.status.code, response.headers.first(name: "Location"), try await response.body.collect(upTo: limit))
+            }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next() ?? nil else { throw TimedOut(seconds: timeout.nanoseconds / 1_000_000_000) }
+            return answer
+        }
+    }
+
+    /// The issuer took longer than the time limit to answer in full.
+    struct TimedOut: Error, CustomStringConvertible {
+        let seconds: Int64
+        var description: String { "no complete answer within \(seconds) seconds" }
+    }
+
+    /// A redirect, refused: requests to an issuer go only to the URLs it publishes (RFC 9110 §15.4).
+    static func notFollowed(_ url: String, _ status: UInt, to location: String?) -> Failure {
+        Failure(
+            description: "\(url) answered \(status), a redirect to \(location ?? "nowhere"), which is not followed:"
+                + " an issuer is asked only at the URLs it publishes")
     }
 }

@@ -71,15 +71,19 @@ final class TokenIntrospection: Sendable {
         request.body = .bytes(ByteBuffer(string: form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&")))
         let answer: JSONValue?
         let status: UInt
+        let location: String?
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
-            status = response.status.code
-            answer = try? JSONValue(parsing: Data(try await response.body.collect(upTo: Self.maxAnswerSize).readableBytesView))
+            let response = try await IssuerDiscovery.answer(to: request, timeout: Self.timeout, upTo: Self.maxAnswerSize)
+            (status, location) = (response.status, response.location)
+            answer = try? JSONValue(parsing: Data(response.body.readableBytesView))
         } catch {
             throw IssuerDiscovery.Failure(description: "could not reach \(endpoint.url): \(error)")
         }
         switch status {
         case 200: break
+        case 300..<400:
+            // Followed, a 307 would send the token and the client's secret wherever it points (RFC 9110 §15.4.8).
+            throw IssuerDiscovery.notFollowed(endpoint.url, status, to: location)
         case 401:
             throw IssuerDiscovery.Failure(
                 description: "\(endpoint.url) answered 401: the issuer refused the credentials of client \(clientID);"
