@@ -115,11 +115,18 @@ struct DelegationExchangeTests {
                 break
             }
             guard listening else {
-                try await group.next()
-                throw IssuerHarness.HarnessError(description: "the test server on port \(port) stopped before it listened")
+                do { try await group.next() } catch { throw NotListening(port: port, reason: "\(error)") }
+                throw NotListening(port: port, reason: "it stopped before it listened")
             }
             return try await body()
         }
+    }
+
+    /// A test server could not listen on its port; nothing of the test has run yet.
+    struct NotListening: Error, CustomStringConvertible {
+        let port: Int
+        let reason: String
+        var description: String { "the test server on port \(port) could not listen: \(reason)" }
     }
 
     /// `count` distinct ports nobody listens on now.
@@ -140,6 +147,20 @@ struct DelegationExchangeTests {
 
     static func world(
         _ answer: ExchangeIssuerStub.Answer = .exchange, allowedActors: [String] = [client.id], _ body: @Sendable (World) async throws -> Void
+    ) async throws {
+        // A port found free may be taken by a test running beside this one before its server binds it: then
+        // the whole world starts again on other ports.
+        for attempt in 1... {
+            do {
+                return try await worldOnFreePorts(answer, allowedActors: allowedActors, body)
+            } catch is NotListening where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    static func worldOnFreePorts(
+        _ answer: ExchangeIssuerStub.Answer, allowedActors: [String], _ body: @Sendable (World) async throws -> Void
     ) async throws {
         let ports = try freePorts(2)
         let issuer = ExchangeIssuerStub(url: "http://127.0.0.1:\(ports[0])", answer: answer)
